@@ -1,0 +1,160 @@
+import { finding, type Finding, type SourceLocation } from './findings.js';
+import { isPlainObject, type ManifestObject } from './manifests.js';
+
+/** One ConfigMap's content as one side (base, head or live) has it. */
+export interface ConfigMapSnapshot {
+  /** `namespace/name` */
+  ref: string;
+  namespace: string;
+  name: string;
+  /** Values as the API server stores them (a non-string YAML value is shown as written). */
+  data: Record<string, string>;
+  /** base64 text as written; compared as text. */
+  binaryData: Record<string, string>;
+  immutable: boolean;
+  /** Where it is defined; null for the live cluster. */
+  source: SourceLocation | null;
+  keyLines: Record<string, number>;
+}
+
+export function configMapRef(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** Kubernetes' IsConfigMapKey: at most 253 of [-._a-zA-Z0-9], and not `.` or `..`. */
+const configMapKeyPattern = /^[-._a-zA-Z0-9]+$/;
+export function isValidConfigMapKey(key: string): boolean {
+  return key.length <= 253 && configMapKeyPattern.test(key) && key !== '.' && key !== '..';
+}
+
+/** The API server rejects a ConfigMap whose data and binaryData add up to more than 1 MiB. */
+export const maxConfigMapBytes = 1024 * 1024;
+
+export interface CollectedConfigMaps {
+  byRef: Map<string, ConfigMapSnapshot>;
+  findings: Finding[];
+}
+
+/** Every ConfigMap among the objects; a second definition of the same one wins, as `kubectl apply` would. */
+export function collectConfigMaps(objects: readonly ManifestObject[]): CollectedConfigMaps {
+  const byRef = new Map<string, ConfigMapSnapshot>();
+  const findings: Finding[] = [];
+  for (const object of objects) {
+    if (object.kind !== 'ConfigMap' || object.namespace === null) continue;
+    const snapshot = snapshotOf(object, findings);
+    const earlier = byRef.get(snapshot.ref);
+    if (earlier && !sameContent(earlier, snapshot)) {
+      findings.push(
+        finding(
+          'warning',
+          'duplicate-configmap',
+          `ConfigMap ${snapshot.ref} is defined twice with different data (also at ${where(earlier.source)}); the last one applied wins, so this one is planned.`,
+          snapshot.source,
+        ),
+      );
+    }
+    byRef.set(snapshot.ref, snapshot);
+  }
+  return { byRef, findings };
+}
+
+function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnapshot {
+  const ref = configMapRef(object.namespace!, object.name);
+  const at = (key: string): SourceLocation => ({
+    file: object.source.file,
+    line: object.keyLines[key] ?? object.source.line,
+  });
+  const data: Record<string, string> = {};
+  const binaryData: Record<string, string> = {};
+  let bytes = 0;
+  for (const [field, target] of [
+    ['data', data],
+    ['binaryData', binaryData],
+  ] as const) {
+    const raw = object.body[field];
+    if (raw === undefined || raw === null) continue;
+    if (!isPlainObject(raw)) {
+      findings.push(
+        finding('blocker', 'non-string-value', `ConfigMap ${ref}: \`${field}\` must be a mapping of keys to strings.`, object.source),
+      );
+      continue;
+    }
+    for (const [key, value] of Object.entries(raw)) {
+      if (!isValidConfigMapKey(key)) {
+        findings.push(
+          finding(
+            'blocker',
+            'invalid-key',
+            `ConfigMap ${ref}: key \`${key}\` is not a valid ConfigMap key (at most 253 of letters, digits, \`-\`, \`_\`, \`.\`; not \`.\` or \`..\`); the API server rejects it.`,
+            at(key),
+          ),
+        );
+      }
+      if (typeof value !== 'string') {
+        findings.push(
+          finding(
+            'blocker',
+            'non-string-value',
+            `ConfigMap ${ref}: \`${key}\` is ${describe(value)}, not a string; the API server rejects it. Quote it: \`${key}: "${shown(value)}"\`.`,
+            at(key),
+          ),
+        );
+      }
+      const text = stringValue(value);
+      target[key] = text;
+      bytes += key.length + Buffer.byteLength(text);
+    }
+  }
+  if (bytes > maxConfigMapBytes) {
+    findings.push(
+      finding(
+        'blocker',
+        'configmap-too-large',
+        `ConfigMap ${ref} holds ${bytes} bytes; the API server rejects more than ${maxConfigMapBytes} (1 MiB). Split it or mount the data another way.`,
+        object.source,
+      ),
+    );
+  }
+  return {
+    ref,
+    namespace: object.namespace!,
+    name: object.name,
+    data,
+    binaryData,
+    immutable: object.body['immutable'] === true,
+    source: object.source,
+    keyLines: object.keyLines,
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null (an empty value in YAML)';
+  if (typeof value === 'boolean') return `the boolean ${value} (YAML reads unquoted true/false/yes/no/on/off so)`;
+  if (typeof value === 'number') return `the number ${value}`;
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value === 'object' ? 'mapping' : typeof value}`;
+}
+
+function shown(value: unknown): string {
+  return value === null || typeof value === 'object' ? '...' : String(value);
+}
+
+function stringValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function sameContent(a: ConfigMapSnapshot, b: ConfigMapSnapshot): boolean {
+  return sameRecord(a.data, b.data) && sameRecord(a.binaryData, b.binaryData);
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+function where(at: SourceLocation | null): string {
+  return at ? `${at.file}:${at.line}` : 'the cluster';
+}

@@ -1,0 +1,52 @@
+import type { Plan } from '../plan/plan.js';
+import type { ReferenceGraph } from '../plan/reference-graph.js';
+
+/** The plan as the JSON contract names it (`plan --format json`, the action's `plan` output). */
+export function planToJson(plan: Plan) {
+  return {
+    configMaps: plan.configMaps.map((c) => ({
+      ref: c.ref,
+      change: c.change,
+      keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
+      immutable: c.immutable,
+    })),
+    consumers: plan.consumers.map((c) => ({
+      workload: c.workload,
+      action: c.action,
+      reasons: c.reasons,
+      configMaps: c.configMaps,
+    })),
+    findings: plan.findings.map((f) => ({
+      severity: f.severity,
+      code: f.code,
+      message: f.message,
+      file: f.file,
+      line: f.line,
+    })),
+  };
+}
+
+/** The reference graph as the JSON contract names it (`refs --format json`). */
+export function refsToJson(graph: ReferenceGraph) {
+  return {
+    configMaps: graph.configMaps.map((c) => ({
+      namespace: c.namespace,
+      name: c.name,
+      immutable: c.immutable,
+      file: c.file,
+      line: c.line,
+    })),
+    references: graph.references.map((r) => ({
+      configMap: r.configMap,
+      workload: r.workload,
+      container: r.container,
+      containerType: r.containerType,
+      via: r.via,
+      key: r.key,
+      subPath: r.subPath,
+      optional: r.optional,
+    })),
+    undefinedReferenced: graph.undefinedReferenced,
+    unconsumed: graph.unconsumed,
+  };
+}

@@ -1,0 +1,63 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ManifestFile } from '../plan/manifests.js';
+import { InputError } from './input-error.js';
+import { decodeManifest } from './manifest-files.js';
+import { selectPaths } from './manifest-paths.js';
+
+const run = promisify(execFile);
+
+/**
+ * Read the manifests the patterns select as they were at a git revision (the PR's base), paths relative to
+ * `cwd` as for the working tree. A path missing at that revision is simply absent: the change adds it.
+ */
+export async function readManifestFilesAtRef(
+  ref: string,
+  patterns: readonly string[],
+  cwd: string,
+): Promise<ManifestFile[]> {
+  await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd).catch(() => {
+    throw new InputError(
+      `Git revision '${ref}' is not in this checkout. Fetch it (e.g. actions/checkout with fetch-depth: 0, or git fetch origin ${ref}).`,
+    );
+  });
+  const listing = await git(['ls-tree', '-r', '-z', '--name-only', ref, '--', '.'], cwd);
+  const candidates = listing.split('\0').filter(Boolean);
+  const paths = selectPaths(patterns, candidates);
+  if (paths.length === 0) return [];
+  const blobs = await catFiles(ref, paths, cwd);
+  return paths.map((path, i) => ({ path, text: decodeManifest(`${path} (at ${ref})`, blobs[i]!) }));
+}
+
+async function git(args: string[], cwd: string): Promise<string> {
+  const { stdout } = await run('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  return stdout;
+}
+
+/** All blobs in one `git cat-file --batch`, not one process per file. */
+function catFiles(ref: string, paths: readonly string[], cwd: string): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new InputError(`git cat-file failed (exit ${code}).`));
+      const out = Buffer.concat(chunks);
+      const blobs: Buffer[] = [];
+      let at = 0;
+      for (const path of paths) {
+        const eol = out.indexOf(0x0a, at);
+        const header = out.subarray(at, eol).toString('utf8');
+        const size = Number(header.split(' ')[2]);
+        if (header.endsWith(' missing') || !Number.isFinite(size)) {
+          return reject(new InputError(`${path}: not readable at ${ref} (${header}).`));
+        }
+        blobs.push(out.subarray(eol + 1, eol + 1 + size));
+        at = eol + 1 + size + 1;
+      }
+      resolve(blobs);
+    });
+    child.stdin.end(paths.map((p) => `${ref}:./${p}`).join('\n') + '\n');
+  });
+}

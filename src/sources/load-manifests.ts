@@ -1,0 +1,28 @@
+import { parseManifests, type ParsedManifests } from '../plan/manifests.js';
+import { readManifestFilesAtRef } from './git-files.js';
+import { InputError } from './input-error.js';
+import { readManifestFiles } from './manifest-files.js';
+
+export interface ManifestSource {
+  /** Files, folders or globs. */
+  patterns: readonly string[];
+  /** A git revision to read them at; undefined reads the working tree. */
+  gitRef?: string;
+  cwd: string;
+  defaultNamespace: string;
+}
+
+/** Read and parse one side of a change; YAML that can't be read fails here, naming file, line and column. */
+export async function loadManifests(source: ManifestSource): Promise<ParsedManifests> {
+  const files = source.gitRef
+    ? await readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd)
+    : await readManifestFiles(source.patterns, source.cwd);
+  const parsed = parseManifests(files, { defaultNamespace: source.defaultNamespace });
+  if (parsed.errors.length > 0) {
+    const shown = parsed.errors.slice(0, 20).map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.message}`);
+    const more = parsed.errors.length > 20 ? [`  …and ${parsed.errors.length - 20} more`] : [];
+    const at = source.gitRef ? ` at ${source.gitRef}` : '';
+    throw new InputError([`Cannot read the manifests${at}:`, ...shown, ...more].join('\n'));
+  }
+  return parsed;
+}

@@ -1,0 +1,56 @@
+import { readFile, stat } from 'node:fs/promises';
+import fg from 'fast-glob';
+import type { ManifestFile } from '../plan/manifests.js';
+import { InputError } from './input-error.js';
+import { isGlob, normalisePath } from './manifest-paths.js';
+
+/** A manifest larger than this is refused: real ones are far smaller, and parsing must stay bounded. */
+export const maxManifestBytes = 16 * 1024 * 1024;
+
+/**
+ * Read the manifests that files, folders (recursively: .yaml, .yml, .json) and globs name, relative to `cwd`.
+ * A pattern that matches nothing is an error: a typo must not plan an empty change.
+ */
+export async function readManifestFiles(patterns: readonly string[], cwd: string): Promise<ManifestFile[]> {
+  const paths = new Set<string>();
+  for (const raw of patterns) {
+    const pattern = normalisePath(raw);
+    const found = await expand(pattern, cwd);
+    if (found.length === 0) throw new InputError(`No manifests found at '${raw}' (expected a file, a folder or a glob).`);
+    for (const p of found) paths.add(p);
+  }
+  const files: ManifestFile[] = [];
+  for (const path of [...paths].sort()) files.push({ path, text: await readManifest(path, cwd) });
+  return files;
+}
+
+async function expand(pattern: string, cwd: string): Promise<string[]> {
+  if (isGlob(pattern)) return fg(pattern, { cwd, onlyFiles: true, dot: false });
+  const info = await stat(`${cwd}/${pattern}`).catch(() => undefined);
+  if (!info) return [];
+  if (info.isFile()) return [pattern];
+  if (!info.isDirectory()) return [];
+  const prefix = pattern === '.' ? '' : `${pattern}/`;
+  const found = await fg(`**/*.{yaml,yml,json,YAML,YML,JSON}`, {
+    cwd: `${cwd}/${pattern}`,
+    onlyFiles: true,
+    ignore: ['**/node_modules/**'],
+  });
+  return found.map((p) => `${prefix}${p}`);
+}
+
+async function readManifest(path: string, cwd: string): Promise<string> {
+  const buffer = await readFile(`${cwd}/${path}`).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(`${path}: cannot read (${error.code ?? error.message}).`);
+  });
+  return decodeManifest(path, buffer);
+}
+
+/** Text of a manifest, refusing what is not one: oversize files and binary data. */
+export function decodeManifest(path: string, buffer: Buffer): string {
+  if (buffer.length > maxManifestBytes) {
+    throw new InputError(`${path}: ${buffer.length} bytes is larger than the ${maxManifestBytes}-byte limit for a manifest.`);
+  }
+  if (buffer.includes(0)) throw new InputError(`${path}:1: binary data (a NUL byte), not a YAML or JSON manifest.`);
+  return buffer.toString('utf8');
+}
