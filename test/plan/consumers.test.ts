@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { findReferences, workloadsOf } from '../../src/plan/consumers.js';
+import { buildReferenceGraph } from '../../src/plan/reference-graph.js';
+import { objects } from './helpers.js';
+
+const refsOf = (yaml: string) =>
+  workloadsOf(objects(yaml))
+    .flatMap(findReferences)
+    .map((r) => ({
+      configMap: r.configMap,
+      workload: r.workload,
+      container: r.container,
+      containerType: r.containerType,
+      via: r.via,
+      key: r.key,
+      subPath: r.subPath,
+      optional: r.optional,
+      keys: r.keys,
+    }));
+
+const podSpec = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n${spec}`;
+
+describe('findReferences', () => {
+  it('finds env keys, envFrom (with prefix) and their optional flags', () => {
+    const refs = refsOf(
+      podSpec(`  containers:
+  - name: c
+    envFrom:
+    - configMapRef: {name: all}
+      prefix: APP_
+    - configMapRef: {name: maybe, optional: true}
+    env:
+    - name: LEVEL
+      valueFrom: {configMapKeyRef: {name: cfg, key: level}}
+    - name: PLAIN
+      value: x
+    - name: S
+      valueFrom: {secretKeyRef: {name: s, key: k}}
+`),
+    );
+    expect(refs).toEqual([
+      { configMap: 'ns/all', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'envFrom', key: null, subPath: false, optional: false, keys: null },
+      { configMap: 'ns/maybe', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'envFrom', key: null, subPath: false, optional: true, keys: null },
+      { configMap: 'ns/cfg', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'env', key: 'level', subPath: false, optional: false, keys: ['level'] },
+    ]);
+  });
+
+  it('gives one reference per container mount of a volume, with items and subPath narrowing the keys', () => {
+    const refs = refsOf(
+      podSpec(`  volumes:
+  - name: whole
+    configMap: {name: cfg}
+  - name: some
+    configMap:
+      name: cfg
+      items: [{key: a.conf, path: conf/a.conf}, {key: b.conf, path: b.conf}]
+  containers:
+  - name: c
+    volumeMounts:
+    - {name: whole, mountPath: /etc/whole}
+    - {name: whole, mountPath: /etc/x.conf, subPath: x.conf}
+    - {name: some, mountPath: /etc/some}
+    - {name: some, mountPath: /etc/conf, subPath: conf}
+`),
+    );
+    expect(refs.map((r) => [r.via, r.subPath, r.keys])).toEqual([
+      ['volume', false, null],
+      ['volume', true, ['x.conf']],
+      ['volume', false, ['a.conf', 'b.conf']],
+      ['volume', true, ['a.conf']],
+    ]);
+  });
+
+  it('reads projected volumes, init containers, restartable sidecars and ephemeral containers', () => {
+    const refs = refsOf(
+      podSpec(`  volumes:
+  - name: proj
+    projected:
+      sources:
+      - configMap: {name: one, optional: true}
+      - secret: {name: s}
+      - configMap: {name: two, items: [{key: k, path: k}]}
+  initContainers:
+  - name: init
+    volumeMounts: [{name: proj, mountPath: /p}]
+  - name: sidecar
+    restartPolicy: Always
+    envFrom: [{configMapRef: {name: side}}]
+  containers:
+  - name: main
+    image: x
+  ephemeralContainers:
+  - name: debug
+    env: [{name: X, valueFrom: {configMapKeyRef: {name: dbg, key: x}}}]
+`),
+    );
+    expect(refs.map((r) => [r.configMap, r.container, r.containerType, r.via, r.optional, r.keys])).toEqual([
+      ['ns/one', 'init', 'initContainer', 'projected', true, null],
+      ['ns/two', 'init', 'initContainer', 'projected', false, ['k']],
+      ['ns/side', 'sidecar', 'initContainer', 'envFrom', false, null],
+      ['ns/dbg', 'debug', 'ephemeralContainer', 'env', false, ['x']],
+    ]);
+    const workload = workloadsOf(objects(podSpec(`  initContainers:\n  - {name: i, envFrom: [{configMapRef: {name: a}}]}\n  - {name: s, restartPolicy: Always, envFrom: [{configMapRef: {name: a}}]}\n  containers: [{name: c}]\n`)))[0]!;
+    expect(findReferences(workload).map((r) => r.runsOnce)).toEqual([true, false]);
+  });
+
+  it('reports a volume mounted by no container with a null container', () => {
+    const refs = refsOf(podSpec(`  volumes:\n  - name: unused\n    configMap: {name: cfg}\n  containers: [{name: c}]\n`));
+    expect(refs.map((r) => [r.container, r.containerType, r.via])).toEqual([[null, null, 'volume']]);
+  });
+
+  it.each([
+    ['Deployment', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    ['StatefulSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    ['DaemonSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    ['ReplicaSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    ['Job', 'batch/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    ['CronJob', 'batch/v1', 'spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+  ])('finds the pod template of a %s', (kind, apiVersion, spec) => {
+    const refs = refsOf(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: w}\n${spec}`);
+    expect(refs.map((r) => [r.workload, r.configMap])).toEqual([[`${kind}/default/w`, 'default/cfg']]);
+  });
+
+  it('does not take CRD schemas that mention configMapRef for references', () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        properties:
+          envFrom:
+            items:
+              properties:
+                configMapRef: {properties: {name: {type: string}}}
+`;
+    expect(buildReferenceGraph(objects(crd)).references).toEqual([]);
+  });
+});
+
+describe('buildReferenceGraph', () => {
+  it('lists defined ConfigMaps, references, the undefined referenced and the unconsumed', () => {
+    const graph = buildReferenceGraph(
+      objects(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: used}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: idle, namespace: other}
+immutable: true
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: c
+    envFrom: [{configMapRef: {name: used}}, {configMapRef: {name: elsewhere, optional: true}}]
+`),
+    );
+    expect(graph.configMaps).toEqual([
+      { namespace: 'default', name: 'used', immutable: false, file: 'manifests.yaml', line: 1 },
+      { namespace: 'other', name: 'idle', immutable: true, file: 'manifests.yaml', line: 5 },
+    ]);
+    expect(graph.undefinedReferenced).toEqual(['default/elsewhere']);
+    expect(graph.unconsumed).toEqual(['other/idle']);
+  });
+});
