@@ -15,6 +15,7 @@ export type FindingCode =
   | 'configmap-too-large'
   | 'non-string-value'
   | 'duplicate-configmap'
+  | 'duplicate-workload'
   | 'invalid-env-name'
   | 'paused-deployment'
   | 'stale-checksum'

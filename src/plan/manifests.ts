@@ -241,8 +241,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The first line of a parser message, without the position it repeats (we give file:line:column). */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }
 
 function errorText(error: unknown): string {

@@ -36,15 +36,18 @@ export function planRollout(input: PlanInput): Plan {
 
   const baseWorkloads = new Map<string, Workload>(workloadsOf(input.base).map((w) => [w.id, w]));
   const consumers: RestartDecision[] = [];
-  for (const workload of uniqueById(workloadsOf(input.head))) {
+  for (const definitions of groupById(workloadsOf(input.head))) {
+    const workload = definitions.at(-1)!;
     const decided = decideRestart({
       workload,
       base: baseWorkloads.get(workload.id),
-      references: findReferences(workload),
+      // Every definition counts: whichever one is applied last, none of their readers may be missed.
+      references: definitions.flatMap(findReferences),
       changes: changed,
       options: input.options,
     });
     if (!decided) continue;
+    if (definitions.length > 1) findings.push(duplicateWorkload(definitions));
     consumers.push(decided.decision);
     findings.push(...decided.findings);
   }
@@ -68,9 +71,25 @@ function immutableFindings(change: ConfigMapChange): Finding[] {
   ];
 }
 
-/** The last definition of a workload wins, as with ConfigMaps. */
-function uniqueById(workloads: readonly Workload[]): Workload[] {
-  return [...new Map(workloads.map((w) => [w.id, w])).values()];
+/** Definitions of the same workload together, in manifest order (the last one is what `apply` leaves). */
+function groupById(workloads: readonly Workload[]): Workload[][] {
+  const groups = new Map<string, Workload[]>();
+  for (const w of workloads) groups.set(w.id, [...(groups.get(w.id) ?? []), w]);
+  return [...groups.values()];
+}
+
+function duplicateWorkload(definitions: readonly Workload[]): Finding {
+  const last = definitions.at(-1)!;
+  const others = definitions
+    .slice(0, -1)
+    .map((w) => (w.source ? `${w.source.file}:${w.source.line}` : 'the cluster'))
+    .join(', ');
+  return finding(
+    'warning',
+    'duplicate-workload',
+    `${last.id} is defined ${definitions.length} times (also at ${others}); applying them in turn leaves the last one, and the plan counts the readers of all.`,
+    last.source,
+  );
 }
 
 /** True when the plan has anything that must stop a merge. */

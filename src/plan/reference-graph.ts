@@ -32,8 +32,10 @@ export function buildReferenceGraph(objects: readonly ManifestObject[]): Referen
       line: o.source.line,
     });
   }
-  const byId = new Map(workloadsOf(objects).map((w) => [w.id, w]));
-  const references = [...byId.values()].flatMap(findReferences);
+  // Every definition of a workload counts (examples often reuse one name); identical ones only once.
+  const unique = new Map<string, ConfigMapReference>();
+  for (const r of workloadsOf(objects).flatMap(findReferences)) unique.set(JSON.stringify(r), r);
+  const references = [...unique.values()];
   const referenced = new Set(references.map((r) => r.configMap));
   return {
     configMaps: [...configMaps.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c),

@@ -1,0 +1,144 @@
+/**
+ * config-rollout on real-world manifests nobody on this team wrote (../shared/corpus): every folder is read
+ * without a crash, and planned changes give the consumers and decisions that reading the files shows.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { VolumeMountPolicy } from '../../src/plan/decide.js';
+import { buildReferenceGraph } from '../../src/plan/reference-graph.js';
+import { planChange } from '../../src/plan-change.js';
+import { loadManifests } from '../../src/sources/load-manifests.js';
+import { repoRoot } from '../cli/run-cli.js';
+
+const corpus = join(repoRoot, '..', 'shared', 'corpus');
+
+/** Folder → the namespace its README says it is installed into. */
+const folders: Record<string, string> = {
+  'argo-cd': 'argocd',
+  calico: 'default',
+  descheduler: 'default',
+  'kube-prometheus': 'default',
+  'kubernetes-website': 'default',
+  'opentelemetry-demo': 'otel-demo',
+};
+
+interface Edit {
+  file: string;
+  from: string;
+  to: string;
+}
+
+/** Plan the change `edits` make to a copy of a corpus folder. */
+async function planEdit(folder: string, edits: Edit[], volumeMounts: VolumeMountPolicy = 'restart') {
+  const dir = mkdtempSync(join(tmpdir(), 'config-rollout-corpus-'));
+  cpSync(join(corpus, folder), join(dir, 'base'), { recursive: true });
+  cpSync(join(corpus, folder), join(dir, 'head'), { recursive: true });
+  for (const edit of edits) {
+    const path = join(dir, 'head', edit.file);
+    const text = readFileSync(path, 'utf8');
+    expect(text, `${edit.file} holds the text to edit`).toContain(edit.from);
+    writeFileSync(path, text.replace(edit.from, edit.to));
+  }
+  return planChange({
+    manifests: ['head'],
+    base: { paths: ['base'] },
+    namespace: folders[folder]!,
+    volumeMounts,
+    cwd: dir,
+  });
+}
+
+const actions = (plan: Awaited<ReturnType<typeof planEdit>>) =>
+  Object.fromEntries(plan.consumers.map((c) => [c.workload, c.action]));
+
+describe.runIf(existsSync(corpus))('the shared corpus', () => {
+  it.each(Object.entries(folders))('reads %s and plans no change against itself', async (folder, namespace) => {
+    const parsed = await loadManifests({ patterns: [folder], cwd: corpus, defaultNamespace: namespace });
+    expect(parsed.objects.length).toBeGreaterThan(0);
+    const graph = buildReferenceGraph(parsed.objects);
+    expect(graph.references.length).toBeGreaterThan(0);
+    const plan = await planEdit(folder, []);
+    expect(plan.consumers).toEqual([]);
+    expect(plan.configMaps.every((c) => c.change === 'unchanged')).toBe(true);
+    // The docs' examples define special-config twice (two alternative examples): a true warning.
+    const expected = folder === 'kubernetes-website' ? ['warning:duplicate-configmap'] : [];
+    expect(plan.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity}:${f.code}`)).toEqual(expected);
+  });
+
+  it('argo-cd: a key added to argocd-cmd-params-cm restarts only the server, which reads it', async () => {
+    const plan = await planEdit('argo-cd', [
+      {
+        file: 'manifests/install.yaml',
+        from: '  name: argocd-cmd-params-cm\n---',
+        to: '  name: argocd-cmd-params-cm\ndata:\n  server.insecure: "true"\n---',
+      },
+    ]);
+    expect(plan.configMaps.filter((c) => c.change !== 'unchanged')).toMatchObject([
+      { ref: 'argocd/argocd-cmd-params-cm', change: 'modified', keys: { added: ['server.insecure'], removed: [], changed: [] } },
+    ]);
+    const decided = actions(plan);
+    expect(decided['Deployment/argocd/argocd-server']).toBe('restart');
+    // Every other reader takes other keys (all optional env refs): nothing to do for them.
+    const others = Object.entries(decided).filter(([id]) => id !== 'Deployment/argocd/argocd-server');
+    expect(others.length).toBeGreaterThanOrEqual(5);
+    expect(others.every(([, action]) => action === 'none')).toBe(true);
+    expect(decided['StatefulSet/argocd/argocd-application-controller']).toBe('none');
+  });
+
+  it('calico: an MTU change restarts the canal DaemonSet (init container env, flannel volume)', async () => {
+    const plan = await planEdit('calico', [{ file: 'manifests/canal.yaml', from: 'veth_mtu: "0"', to: 'veth_mtu: "1440"' }]);
+    expect(actions(plan)).toEqual({ 'DaemonSet/kube-system/canal': 'restart' });
+    const reasons = plan.consumers[0]!.reasons.join(' ');
+    expect(reasons).toContain('Init container `install-cni` reads canal-config (changed `veth_mtu`) as an env var');
+    expect(reasons).toContain('Container `kube-flannel` mounts canal-config (changed `veth_mtu`) as a volume');
+  });
+
+  it('descheduler: a policy change restarts the Deployment, waits for the CronJob, recreates the Job', async () => {
+    const plan = await planEdit('descheduler', [
+      { file: 'kubernetes/base/configmap.yaml', from: '"cpu" : 20', to: '"cpu" : 30' },
+    ]);
+    expect(actions(plan)).toEqual({
+      'CronJob/kube-system/descheduler-cronjob': 'next-run',
+      'Deployment/kube-system/descheduler': 'restart',
+      'Job/kube-system/descheduler-job': 'recreate',
+    });
+  });
+
+  it('kube-prometheus: a blackbox module change restarts the exporter, or waits for sync when apps hot-reload', async () => {
+    const edit = [{ file: 'manifests/blackboxExporter-configuration.yaml', from: '"preferred_ip_protocol": "ip4"', to: '"preferred_ip_protocol": "ip6"' }];
+    expect(actions(await planEdit('kube-prometheus', edit))).toEqual({ 'Deployment/monitoring/blackbox-exporter': 'restart' });
+    expect(actions(await planEdit('kube-prometheus', edit, 'hot-reload'))).toEqual({
+      'Deployment/monitoring/blackbox-exporter': 'wait-for-sync',
+    });
+  });
+
+  it('opentelemetry-demo: flagd copies its flags in an init container, so a flag change needs a restart', async () => {
+    const plan = await planEdit('opentelemetry-demo', [
+      { file: 'kubernetes/opentelemetry-demo.yaml', from: '"defaultVariant": "off"', to: '"defaultVariant": "on"' },
+    ], 'hot-reload');
+    expect(actions(plan)).toEqual({ 'Deployment/otel-demo/flagd': 'restart' });
+    expect(plan.consumers[0]!.reasons[0]).toContain('Init container `init-config` mounts flagd-config');
+  });
+
+  it('kubernetes-website: removing a key that pods require blocks the change, naming each', async () => {
+    const plan = await planEdit('kubernetes-website', [
+      { file: 'content/en/examples/configmap/configmaps.yaml', from: '    special.how: "very",\n', to: '' },
+    ]);
+    expect(plan.configMaps.filter((c) => c.change !== 'unchanged')).toMatchObject([
+      { ref: 'default/special-config', keys: { removed: ['special.how'] } },
+    ]);
+    expect(actions(plan)['Pod/default/dapi-test-pod']).toBe('blocked');
+    expect(plan.findings.some((f) => f.code === 'missing-key' && f.message.includes('`special.how`'))).toBe(true);
+  });
+
+  it('kubernetes-website: changing an immutable ConfigMap is a blocker', async () => {
+    const plan = await planEdit('kubernetes-website', [
+      { file: 'content/en/examples/configmap/immutable-configmap.yaml', from: '"ACME, Inc."', to: '"ACME Corp."' },
+    ]);
+    expect(plan.findings.filter((f) => f.severity === 'blocker').map((f) => [f.code, f.file, f.line])).toEqual([
+      ['immutable-changed', 'head/content/en/examples/configmap/immutable-configmap.yaml', 1],
+    ]);
+  });
+});
