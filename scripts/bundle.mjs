@@ -1,6 +1,14 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js) with ncc, one self-contained file each.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,9 +16,13 @@ const ncc = join('node_modules', '.bin', 'ncc');
 
 function bundle(entry, target) {
   const out = mkdtempSync(join(tmpdir(), 'config-rollout-ncc-'));
-  execFileSync(ncc, ['build', entry, '-o', out, '--minify', '--no-source-map-register', '--quiet', '--target', 'es2023'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    ncc,
+    ['build', entry, '-o', out, '--minify', '--no-source-map-register', '--quiet', '--target', 'es2023'],
+    {
+      stdio: 'inherit',
+    },
+  );
   const produced = readdirSync(out);
   const extra = produced.filter((f) => f !== 'index.js' && f !== 'package.json');
   if (extra.length > 0) throw new Error(`ncc emitted more than one file for ${entry}: ${extra.join(', ')}`);

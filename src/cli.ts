@@ -15,7 +15,9 @@ const exitUsage = 2;
 
 function buildProgram(): Command {
   const program = new Command('config-rollout')
-    .description('Plan and apply ConfigMap changes on Kubernetes: which keys changed, who reads them, what each needs.')
+    .description(
+      'Plan and apply ConfigMap changes on Kubernetes: which keys changed, who reads them, what each needs.',
+    )
     .exitOverride()
     .showHelpAfterError();
 
@@ -26,19 +28,27 @@ function buildProgram(): Command {
     .option('--namespace <ns>', 'namespace for objects that set none', 'default')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (opts: { manifests: string[]; namespace: string; format: 'table' | 'json' }) => {
-      const parsed = await loadManifests({ patterns: opts.manifests, cwd: process.cwd(), defaultNamespace: opts.namespace });
+      const parsed = await loadManifests({
+        patterns: opts.manifests,
+        cwd: process.cwd(),
+        defaultNamespace: opts.namespace,
+      });
       const graph = buildReferenceGraph(parsed.objects);
       write(opts.format === 'json' ? json(refsToJson(graph)) : renderRefsTable(graph));
     });
 
   program
     .command('plan')
-    .description('Plan a change: diff ConfigMaps key by key between base and head and decide what each consumer needs.')
+    .description(
+      'Plan a change: diff ConfigMaps key by key between base and head and decide what each consumer needs.',
+    )
     .requiredOption('--manifests <paths...>', 'manifest files, folders or globs after the change')
     .option('--base <paths...>', 'manifests before the change')
     .option('--base-ref <gitref>', 'read the same --manifests paths at this git revision as the base')
     .option('--namespace <ns>', 'namespace for objects that set none', 'default')
-    .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'),
+    )
     .addOption(
       new Option('--volume-mounts <policy>', 'plain volume mounts: restart, or trust apps to hot-reload')
         .choices(['restart', 'hot-reload'])

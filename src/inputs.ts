@@ -16,12 +16,16 @@ export interface Settings {
 
 export function readSettings(): Settings {
   const manifests = core.getMultilineInput('manifests', { required: true }).flatMap(splitList);
-  if (manifests.length === 0) throw new InputError(`Invalid 'manifests': expected at least one path or glob.`);
+  if (manifests.length === 0)
+    throw new InputError(`Invalid 'manifests': expected at least one path or glob.`);
   return {
     manifests,
     namespace: nonEmpty('namespace', core.getInput('namespace') || 'default'),
     baseRef: core.getInput('base-ref') || undefined,
-    volumeMounts: oneOf('volume-mounts', core.getInput('volume-mounts') || 'restart', ['restart', 'hot-reload']),
+    volumeMounts: oneOf('volume-mounts', core.getInput('volume-mounts') || 'restart', [
+      'restart',
+      'hot-reload',
+    ]),
     summary: core.getBooleanInput('summary'),
   };
 }

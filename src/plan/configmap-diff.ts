@@ -46,7 +46,10 @@ export function diffKeys(base: ConfigMapSnapshot | null, head: ConfigMapSnapshot
   return diff;
 }
 
-export function diffConfigMap(base: ConfigMapSnapshot | null, head: ConfigMapSnapshot | null): ConfigMapChange {
+export function diffConfigMap(
+  base: ConfigMapSnapshot | null,
+  head: ConfigMapSnapshot | null,
+): ConfigMapChange {
   const either = (head ?? base)!;
   const keys = diffKeys(base, head);
   const change =

@@ -75,7 +75,12 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     if (raw === undefined || raw === null) continue;
     if (!isPlainObject(raw)) {
       findings.push(
-        finding('blocker', 'non-string-value', `ConfigMap ${ref}: \`${field}\` must be a mapping of keys to strings.`, object.source),
+        finding(
+          'blocker',
+          'non-string-value',
+          `ConfigMap ${ref}: \`${field}\` must be a mapping of keys to strings.`,
+          object.source,
+        ),
       );
       continue;
     }
@@ -129,7 +134,8 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
 
 function describe(value: unknown): string {
   if (value === null) return 'null (an empty value in YAML)';
-  if (typeof value === 'boolean') return `the boolean ${value} (YAML reads unquoted true/false/yes/no/on/off so)`;
+  if (typeof value === 'boolean')
+    return `the boolean ${value} (YAML reads unquoted true/false/yes/no/on/off so)`;
   if (typeof value === 'number') return `the number ${value}`;
   if (Array.isArray(value)) return 'a list';
   return `a ${typeof value === 'object' ? 'mapping' : typeof value}`;

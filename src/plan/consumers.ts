@@ -123,7 +123,10 @@ function volumeSourcesOf(podSpec: Record<string, unknown>): Map<string, VolumeSo
   return volumes;
 }
 
-function toVolumeSource(spec: Record<string, unknown>, via: 'volume' | 'projected'): VolumeSource | undefined {
+function toVolumeSource(
+  spec: Record<string, unknown>,
+  via: 'volume' | 'projected',
+): VolumeSource | undefined {
   if (typeof spec['name'] !== 'string' || spec['name'] === '') return undefined;
   let items: Map<string, string> | null = null;
   if (Array.isArray(spec['items'])) {
@@ -187,8 +190,12 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
     const env = container.spec['env'];
     if (Array.isArray(env)) {
       for (const variable of env) {
-        const keyRef = isPlainObject(variable) && isPlainObject(variable['valueFrom']) ? variable['valueFrom']['configMapKeyRef'] : undefined;
-        if (!isPlainObject(keyRef) || typeof keyRef['name'] !== 'string' || typeof keyRef['key'] !== 'string') continue;
+        const keyRef =
+          isPlainObject(variable) && isPlainObject(variable['valueFrom'])
+            ? variable['valueFrom']['configMapKeyRef']
+            : undefined;
+        if (!isPlainObject(keyRef) || typeof keyRef['name'] !== 'string' || typeof keyRef['key'] !== 'string')
+          continue;
         references.push({
           ...base,
           configMap: ref(keyRef['name']),
@@ -210,7 +217,8 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
         if (!sources) continue;
         mounted.add(mount['name']);
         const subPathExpr = typeof mount['subPathExpr'] === 'string' && mount['subPathExpr'] !== '';
-        const subPath = typeof mount['subPath'] === 'string' && mount['subPath'] !== '' ? mount['subPath'] : null;
+        const subPath =
+          typeof mount['subPath'] === 'string' && mount['subPath'] !== '' ? mount['subPath'] : null;
         for (const source of sources) {
           references.push({
             ...base,

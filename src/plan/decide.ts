@@ -5,7 +5,8 @@ import { isPlainObject } from './manifests.js';
 import { read } from './workload-kinds.js';
 
 /** Action names are part of the JSON contract. */
-export type RestartAction = 'restart' | 'wait-for-sync' | 'next-run' | 'recreate' | 'delete-pods' | 'none' | 'blocked';
+export type RestartAction =
+  'restart' | 'wait-for-sync' | 'next-run' | 'recreate' | 'delete-pods' | 'none' | 'blocked';
 
 /** What one workload needs so its pods see the change, and why, in words a reviewer reads. */
 export interface RestartDecision {
@@ -47,7 +48,9 @@ interface Affected {
 }
 
 /** Decide the restart one workload needs; undefined when it reads none of the changed ConfigMaps. */
-export function decideRestart(input: DecisionInput): { decision: RestartDecision; findings: Finding[] } | undefined {
+export function decideRestart(
+  input: DecisionInput,
+): { decision: RestartDecision; findings: Finding[] } | undefined {
   const { workload, references, changes } = input;
   const relevant = references.filter((r) => changes.has(r.configMap));
   if (relevant.length === 0) return undefined;
@@ -123,7 +126,9 @@ export function decideRestart(input: DecisionInput): { decision: RestartDecision
   const checksums = checksumAnnotations(workload);
   if (checksums.length > 0) {
     const names = checksums.map((a) => `\`${a}\``).join(', ');
-    restartReasons.push(`${names} did not change with the ConfigMap: the checksum is stale, so it will not roll by itself.`);
+    restartReasons.push(
+      `${names} did not change with the ConfigMap: the checksum is stale, so it will not roll by itself.`,
+    );
     findings.push(
       finding(
         'warning',
@@ -134,7 +139,9 @@ export function decideRestart(input: DecisionInput): { decision: RestartDecision
     );
   }
   if (workload.kind.kind === 'Deployment' && read(workload.body, ['spec', 'paused']) === true) {
-    restartReasons.push('The Deployment is paused: the new template is recorded but rolls only when it is resumed.');
+    restartReasons.push(
+      'The Deployment is paused: the new template is recorded but rolls only when it is resumed.',
+    );
     findings.push(
       finding(
         'warning',
@@ -170,13 +177,23 @@ function brokenBy(
   });
 }
 
-function affectedBy(reference: ConfigMapReference, change: ConfigMapChange, hotReload: boolean): Affected | undefined {
+function affectedBy(
+  reference: ConfigMapReference,
+  change: ConfigMapChange,
+  hotReload: boolean,
+): Affected | undefined {
   const touched = touchedKeys(change);
   const keys = (reference.keys ?? [...touched]).filter((k) => touched.has(k)).sort();
   if (keys.length === 0) return undefined;
   const what = `${change.name} (${describeKeys(change, keys)})`;
   const who = holder(reference);
-  const at = (delivery: Delivery, reason: string): Affected => ({ reference, change, keys, delivery, reason });
+  const at = (delivery: Delivery, reason: string): Affected => ({
+    reference,
+    change,
+    keys,
+    delivery,
+    reason,
+  });
   if (reference.container === null) {
     return at('nothing', `Volume of ${what} is mounted by no container.`);
   }
@@ -275,7 +292,9 @@ function annotationsOf(value: unknown): Record<string, unknown> {
 }
 
 function declaresHotReload(workload: Workload, policy: VolumeMountPolicy): boolean {
-  const declared = annotationsOf(workload.body)[hotReloadAnnotation] ?? annotationsOf(workload.template)[hotReloadAnnotation];
+  const declared =
+    annotationsOf(workload.body)[hotReloadAnnotation] ??
+    annotationsOf(workload.template)[hotReloadAnnotation];
   if (declared === 'true' || declared === true) return true;
   if (declared === 'false' || declared === false) return false;
   return policy === 'hot-reload';
@@ -318,7 +337,8 @@ function describeTemplateChange(base: Workload, head: Workload): string | undefi
     .sort();
   const specChanged = !deepEqual(base.template.spec, head.template.spec);
   const parts: string[] = [];
-  if (changedAnnotations.length > 0) parts.push(`annotation ${changedAnnotations.map((a) => `\`${a}\``).join(', ')}`);
+  if (changedAnnotations.length > 0)
+    parts.push(`annotation ${changedAnnotations.map((a) => `\`${a}\``).join(', ')}`);
   if (specChanged) parts.push('pod spec');
   if (parts.length === 0) parts.push('labels');
   return parts.join(' and ');
@@ -331,7 +351,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+    return (
+      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
+    );
   }
   return false;
 }

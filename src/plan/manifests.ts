@@ -210,7 +210,11 @@ function collectObject(
   });
 }
 
-function dataKeyLines(kind: string, node: YamlNode, lineOf: (offset: number) => number): Record<string, number> {
+function dataKeyLines(
+  kind: string,
+  node: YamlNode,
+  lineOf: (offset: number) => number,
+): Record<string, number> {
   const lines: Record<string, number> = {};
   if ((kind !== 'ConfigMap' && kind !== 'Secret') || !isMap(node)) return lines;
   for (const field of ['data', 'binaryData', 'stringData']) {

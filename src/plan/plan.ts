@@ -30,7 +30,9 @@ export function planRollout(input: PlanInput): Plan {
   const findings: Finding[] = [...head.findings, ...(input.notes ?? [])];
 
   const refs = [...new Set([...base.byRef.keys(), ...head.byRef.keys()])].sort();
-  const configMaps = refs.map((ref) => diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null));
+  const configMaps = refs.map((ref) =>
+    diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null),
+  );
   findings.push(...configMaps.flatMap(immutableFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));
 
@@ -60,7 +62,9 @@ function immutableFindings(change: ConfigMapChange): Finding[] {
   if (!change.base?.immutable || !change.head) return [];
   if (change.change !== 'modified' && change.head.immutable) return [];
   const what =
-    change.change === 'modified' ? 'its data changes' : 'this change sets `immutable: false`, which the API refuses';
+    change.change === 'modified'
+      ? 'its data changes'
+      : 'this change sets `immutable: false`, which the API refuses';
   return [
     finding(
       'blocker',

@@ -28,7 +28,15 @@ const actionLabels: Record<RestartAction, string> = {
   none: '✅ none',
 };
 
-const actionOrder: RestartAction[] = ['blocked', 'restart', 'delete-pods', 'recreate', 'wait-for-sync', 'next-run', 'none'];
+const actionOrder: RestartAction[] = [
+  'blocked',
+  'restart',
+  'delete-pods',
+  'recreate',
+  'wait-for-sync',
+  'next-run',
+  'none',
+];
 
 const severityIcons: Record<Finding['severity'], string> = { blocker: '❌', warning: '⚠️', info: 'ℹ️' };
 
@@ -48,7 +56,11 @@ const detailLevels: Detail[] = [
 ];
 
 /** The PR comment (and job summary): a headline, the workloads, the findings, then each ConfigMap's diff. */
-export function renderPlanComment(plan: Plan, context: CommentContext = {}, limit = githubCommentLimit): string {
+export function renderPlanComment(
+  plan: Plan,
+  context: CommentContext = {},
+  limit = githubCommentLimit,
+): string {
   for (const detail of detailLevels) {
     const text = render(plan, context, detail);
     if (text.length <= limit) return text;
@@ -86,14 +98,16 @@ function headline(plan: Plan): string {
   if (other > 0) facts.push(`${plural(other, 'workload')} need${other === 1 ? 's' : ''} other action`);
   if (blockers > 0) facts.push(`**${plural(blockers, 'blocker')}**`);
   if (warnings > 0) facts.push(plural(warnings, 'warning'));
-  const verdict = blockers > 0 ? '❌ Not safe to merge' : changed === 0 ? '✅ Nothing to roll out' : '✅ Safe to merge';
+  const verdict =
+    blockers > 0 ? '❌ Not safe to merge' : changed === 0 ? '✅ Nothing to roll out' : '✅ Safe to merge';
   return `### config-rollout plan\n**${verdict}** · ${facts.join(' · ')}`;
 }
 
 function workloadsSection(consumers: readonly RestartDecision[], detail: Detail): string[] {
   if (consumers.length === 0) return ['No workload in the manifests reads the changed ConfigMaps.'];
   const sorted = [...consumers].sort(
-    (a, b) => actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action) || a.workload.localeCompare(b.workload),
+    (a, b) =>
+      actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action) || a.workload.localeCompare(b.workload),
   );
   const shown = sorted.slice(0, detail.rows);
   const rows = shown.map(
@@ -118,14 +132,18 @@ function findingsSection(findings: readonly Finding[], detail: Detail): string[]
   if (important.length > 0) {
     const shown = important.slice(0, detail.findings);
     const lines = shown.map(findingLine(detail));
-    if (important.length > shown.length) lines.push(`- …and ${plural(important.length - shown.length, 'more finding')}.`);
+    if (important.length > shown.length)
+      lines.push(`- …and ${plural(important.length - shown.length, 'more finding')}.`);
     parts.push('#### Findings', lines.join('\n'));
   }
   if (notes.length > 0) {
     const shown = notes.slice(0, Math.max(5, Math.floor(detail.findings / 4)));
     const lines = shown.map(findingLine(detail));
-    if (notes.length > shown.length) lines.push(`- …and ${plural(notes.length - shown.length, 'more note')}.`);
-    parts.push(`<details><summary>${plural(notes.length, 'note')}</summary>\n\n${lines.join('\n')}\n\n</details>`);
+    if (notes.length > shown.length)
+      lines.push(`- …and ${plural(notes.length - shown.length, 'more note')}.`);
+    parts.push(
+      `<details><summary>${plural(notes.length, 'note')}</summary>\n\n${lines.join('\n')}\n\n</details>`,
+    );
   }
   return parts;
 }

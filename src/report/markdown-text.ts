@@ -24,7 +24,9 @@ export function escapeWithCode(text: string): string {
   return text
     .split(/(`[^`\n]*`)/)
     .map((part, i) =>
-      i % 2 === 1 ? part.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ') : escapeText(part).replace(/\\\|/g, '\\|'),
+      i % 2 === 1
+        ? part.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')
+        : escapeText(part).replace(/\\\|/g, '\\|'),
     )
     .join('');
 }

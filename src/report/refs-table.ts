@@ -6,7 +6,11 @@ export function renderRefsTable(graph: ReferenceGraph): string {
   const rows = graph.references.map((r) => [
     r.configMap,
     r.workload,
-    r.container === null ? '(not mounted)' : r.containerType === 'container' ? r.container : `${r.container} (${r.containerType})`,
+    r.container === null
+      ? '(not mounted)'
+      : r.containerType === 'container'
+        ? r.container
+        : `${r.container} (${r.containerType})`,
     r.via,
     r.key ?? (r.keys ? r.keys.join(',') || '-' : '*'),
     [r.subPath ? 'subPath' : '', r.optional ? 'optional' : ''].filter(Boolean).join(',') || '-',
@@ -22,6 +26,7 @@ export function renderRefsTable(graph: ReferenceGraph): string {
   if (graph.undefinedReferenced.length > 0) {
     out.push(`Referenced but not defined in the manifests: ${graph.undefinedReferenced.join(', ')}`);
   }
-  if (graph.unconsumed.length > 0) out.push(`Defined but read by no workload: ${graph.unconsumed.join(', ')}`);
+  if (graph.unconsumed.length > 0)
+    out.push(`Defined but read by no workload: ${graph.unconsumed.join(', ')}`);
   return out.join('\n') + '\n';
 }

@@ -27,7 +27,9 @@ export function renderValueDiff(change: ConfigMapChange, limits: ValueDiffLimits
     const old = before(key);
     const now = after(key);
     if (old?.binary || now?.binary) {
-      out.push(`  binary: ${old ? `${old.text.length} base64 chars` : 'none'} → ${now ? `${now.text.length} base64 chars` : 'none'}`);
+      out.push(
+        `  binary: ${old ? `${old.text.length} base64 chars` : 'none'} → ${now ? `${now.text.length} base64 chars` : 'none'}`,
+      );
       continue;
     }
     out.push(...linesFor(old?.text, now?.text, limits));
@@ -59,7 +61,9 @@ function linesFor(old: string | undefined, now: string | undefined, limits: Valu
   const patch = structuredPatch('', '', withNewline(old), withNewline(now), '', '', { context: 2 });
   const lines = patch.hunks.flatMap((h) => [
     `  ~ lines ${h.oldStart}-${h.oldStart + h.oldLines - 1} → ${h.newStart}-${h.newStart + h.newLines - 1}`,
-    ...h.lines.filter((l) => !l.startsWith('\\')).map((l) => `${l[0]} ${truncate(l.slice(1), limits.valueChars)}`),
+    ...h.lines
+      .filter((l) => !l.startsWith('\\'))
+      .map((l) => `${l[0]} ${truncate(l.slice(1), limits.valueChars)}`),
   ]);
   if (lines.length <= limits.diffLines) return lines;
   return [...lines.slice(0, limits.diffLines), `  … ${lines.length - limits.diffLines} more diff lines`];

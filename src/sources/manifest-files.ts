@@ -16,7 +16,8 @@ export async function readManifestFiles(patterns: readonly string[], cwd: string
   for (const raw of patterns) {
     const pattern = normalisePath(raw);
     const found = await expand(pattern, cwd);
-    if (found.length === 0) throw new InputError(`No manifests found at '${raw}' (expected a file, a folder or a glob).`);
+    if (found.length === 0)
+      throw new InputError(`No manifests found at '${raw}' (expected a file, a folder or a glob).`);
     for (const p of found) paths.add(p);
   }
   const files: ManifestFile[] = [];
@@ -49,8 +50,11 @@ async function readManifest(path: string, cwd: string): Promise<string> {
 /** Text of a manifest, refusing what is not one: oversize files and binary data. */
 export function decodeManifest(path: string, buffer: Buffer): string {
   if (buffer.length > maxManifestBytes) {
-    throw new InputError(`${path}: ${buffer.length} bytes is larger than the ${maxManifestBytes}-byte limit for a manifest.`);
+    throw new InputError(
+      `${path}: ${buffer.length} bytes is larger than the ${maxManifestBytes}-byte limit for a manifest.`,
+    );
   }
-  if (buffer.includes(0)) throw new InputError(`${path}:1: binary data (a NUL byte), not a YAML or JSON manifest.`);
+  if (buffer.includes(0))
+    throw new InputError(`${path}:1: binary data (a NUL byte), not a YAML or JSON manifest.`);
   return buffer.toString('utf8');
 }

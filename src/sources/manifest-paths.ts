@@ -13,7 +13,10 @@ export function isGlob(pattern: string): boolean {
 
 /** Normalise a user-given path: no `./`, no trailing `/`, forward slashes. */
 export function normalisePath(path: string): string {
-  const p = path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const p = path
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
   return p === '' ? '.' : p;
 }
 

@@ -11,15 +11,43 @@ function tempDir(): string {
 
 describe('config-rollout plan', () => {
   it('plans the bundled example: JSON contract, exit 0', () => {
-    const r = runCli(['plan', '--base', 'examples/shop/base', '--manifests', 'examples/shop/head', '--format', 'json']);
+    const r = runCli([
+      'plan',
+      '--base',
+      'examples/shop/base',
+      '--manifests',
+      'examples/shop/head',
+      '--format',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.configMaps).toEqual([
-      { ref: 'shop/feature-flags', change: 'modified', keys: { added: [], removed: [], changed: ['flags.json'] }, immutable: false },
-      { ref: 'shop/nginx-conf', change: 'modified', keys: { added: [], removed: [], changed: ['nginx.conf'] }, immutable: false },
-      { ref: 'shop/shop-config', change: 'modified', keys: { added: [], removed: [], changed: ['DB_POOL_SIZE', 'LOG_LEVEL'] }, immutable: false },
-      { ref: 'shop/tls-bundle-v1', change: 'unchanged', keys: { added: [], removed: [], changed: [] }, immutable: true },
+      {
+        ref: 'shop/feature-flags',
+        change: 'modified',
+        keys: { added: [], removed: [], changed: ['flags.json'] },
+        immutable: false,
+      },
+      {
+        ref: 'shop/nginx-conf',
+        change: 'modified',
+        keys: { added: [], removed: [], changed: ['nginx.conf'] },
+        immutable: false,
+      },
+      {
+        ref: 'shop/shop-config',
+        change: 'modified',
+        keys: { added: [], removed: [], changed: ['DB_POOL_SIZE', 'LOG_LEVEL'] },
+        immutable: false,
+      },
+      {
+        ref: 'shop/tls-bundle-v1',
+        change: 'unchanged',
+        keys: { added: [], removed: [], changed: [] },
+        immutable: true,
+      },
     ]);
     expect(plan.consumers.map((c: { workload: string; action: string }) => [c.workload, c.action])).toEqual([
       ['CronJob/shop/nightly-report', 'next-run'],
@@ -40,10 +68,12 @@ describe('config-rollout plan', () => {
     const r = runCli(['plan', '--base', 'base', '--manifests', 'head', '--format', 'json'], dir);
     expect(r.status).toBe(1);
     const plan = JSON.parse(r.stdout);
-    expect(plan.findings.map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line])).toEqual([
-      ['missing-key', 'head/workloads.yaml', 54],
-    ]);
-    expect(plan.consumers.find((c: { workload: string }) => c.workload === 'StatefulSet/shop/worker').action).toBe('blocked');
+    expect(
+      plan.findings.map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line]),
+    ).toEqual([['missing-key', 'head/workloads.yaml', 54]]);
+    expect(
+      plan.consumers.find((c: { workload: string }) => c.workload === 'StatefulSet/shop/worker').action,
+    ).toBe('blocked');
   });
 
   it('reads the base from git with --base-ref', () => {
@@ -69,7 +99,10 @@ describe('config-rollout plan', () => {
 
   it('exits 2 naming file, line and column for YAML it cannot read, without a stack trace', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "unclosed\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "unclosed\n',
+    );
     const r = runCli(['plan', '--base', 'bad.yaml', '--manifests', 'bad.yaml'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('bad.yaml:7:1: Missing closing "quote\n');

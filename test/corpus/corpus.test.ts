@@ -54,18 +54,23 @@ const actions = (plan: Awaited<ReturnType<typeof planEdit>>) =>
   Object.fromEntries(plan.consumers.map((c) => [c.workload, c.action]));
 
 describe.runIf(existsSync(corpus))('the shared corpus', () => {
-  it.each(Object.entries(folders))('reads %s and plans no change against itself', async (folder, namespace) => {
-    const parsed = await loadManifests({ patterns: [folder], cwd: corpus, defaultNamespace: namespace });
-    expect(parsed.objects.length).toBeGreaterThan(0);
-    const graph = buildReferenceGraph(parsed.objects);
-    expect(graph.references.length).toBeGreaterThan(0);
-    const plan = await planEdit(folder, []);
-    expect(plan.consumers).toEqual([]);
-    expect(plan.configMaps.every((c) => c.change === 'unchanged')).toBe(true);
-    // The docs' examples define special-config twice (two alternative examples): a true warning.
-    const expected = folder === 'kubernetes-website' ? ['warning:duplicate-configmap'] : [];
-    expect(plan.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity}:${f.code}`)).toEqual(expected);
-  });
+  it.each(Object.entries(folders))(
+    'reads %s and plans no change against itself',
+    async (folder, namespace) => {
+      const parsed = await loadManifests({ patterns: [folder], cwd: corpus, defaultNamespace: namespace });
+      expect(parsed.objects.length).toBeGreaterThan(0);
+      const graph = buildReferenceGraph(parsed.objects);
+      expect(graph.references.length).toBeGreaterThan(0);
+      const plan = await planEdit(folder, []);
+      expect(plan.consumers).toEqual([]);
+      expect(plan.configMaps.every((c) => c.change === 'unchanged')).toBe(true);
+      // The docs' examples define special-config twice (two alternative examples): a true warning.
+      const expected = folder === 'kubernetes-website' ? ['warning:duplicate-configmap'] : [];
+      expect(
+        plan.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity}:${f.code}`),
+      ).toEqual(expected);
+    },
+  );
 
   it('argo-cd: a key added to argocd-cmd-params-cm restarts only the server, which reads it', async () => {
     const plan = await planEdit('argo-cd', [
@@ -76,7 +81,11 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
       },
     ]);
     expect(plan.configMaps.filter((c) => c.change !== 'unchanged')).toMatchObject([
-      { ref: 'argocd/argocd-cmd-params-cm', change: 'modified', keys: { added: ['server.insecure'], removed: [], changed: [] } },
+      {
+        ref: 'argocd/argocd-cmd-params-cm',
+        change: 'modified',
+        keys: { added: ['server.insecure'], removed: [], changed: [] },
+      },
     ]);
     const decided = actions(plan);
     expect(decided['Deployment/argocd/argocd-server']).toBe('restart');
@@ -88,11 +97,17 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
   });
 
   it('calico: an MTU change restarts the canal DaemonSet (init container env, flannel volume)', async () => {
-    const plan = await planEdit('calico', [{ file: 'manifests/canal.yaml', from: 'veth_mtu: "0"', to: 'veth_mtu: "1440"' }]);
+    const plan = await planEdit('calico', [
+      { file: 'manifests/canal.yaml', from: 'veth_mtu: "0"', to: 'veth_mtu: "1440"' },
+    ]);
     expect(actions(plan)).toEqual({ 'DaemonSet/kube-system/canal': 'restart' });
     const reasons = plan.consumers[0]!.reasons.join(' ');
-    expect(reasons).toContain('Init container `install-cni` reads canal-config (changed `veth_mtu`) as an env var');
-    expect(reasons).toContain('Container `kube-flannel` mounts canal-config (changed `veth_mtu`) as a volume');
+    expect(reasons).toContain(
+      'Init container `install-cni` reads canal-config (changed `veth_mtu`) as an env var',
+    );
+    expect(reasons).toContain(
+      'Container `kube-flannel` mounts canal-config (changed `veth_mtu`) as a volume',
+    );
   });
 
   it('descheduler: a policy change restarts the Deployment, waits for the CronJob, recreates the Job', async () => {
@@ -107,17 +122,33 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
   });
 
   it('kube-prometheus: a blackbox module change restarts the exporter, or waits for sync when apps hot-reload', async () => {
-    const edit = [{ file: 'manifests/blackboxExporter-configuration.yaml', from: '"preferred_ip_protocol": "ip4"', to: '"preferred_ip_protocol": "ip6"' }];
-    expect(actions(await planEdit('kube-prometheus', edit))).toEqual({ 'Deployment/monitoring/blackbox-exporter': 'restart' });
+    const edit = [
+      {
+        file: 'manifests/blackboxExporter-configuration.yaml',
+        from: '"preferred_ip_protocol": "ip4"',
+        to: '"preferred_ip_protocol": "ip6"',
+      },
+    ];
+    expect(actions(await planEdit('kube-prometheus', edit))).toEqual({
+      'Deployment/monitoring/blackbox-exporter': 'restart',
+    });
     expect(actions(await planEdit('kube-prometheus', edit, 'hot-reload'))).toEqual({
       'Deployment/monitoring/blackbox-exporter': 'wait-for-sync',
     });
   });
 
   it('opentelemetry-demo: flagd copies its flags in an init container, so a flag change needs a restart', async () => {
-    const plan = await planEdit('opentelemetry-demo', [
-      { file: 'kubernetes/opentelemetry-demo.yaml', from: '"defaultVariant": "off"', to: '"defaultVariant": "on"' },
-    ], 'hot-reload');
+    const plan = await planEdit(
+      'opentelemetry-demo',
+      [
+        {
+          file: 'kubernetes/opentelemetry-demo.yaml',
+          from: '"defaultVariant": "off"',
+          to: '"defaultVariant": "on"',
+        },
+      ],
+      'hot-reload',
+    );
     expect(actions(plan)).toEqual({ 'Deployment/otel-demo/flagd': 'restart' });
     expect(plan.consumers[0]!.reasons[0]).toContain('Init container `init-config` mounts flagd-config');
   });
@@ -130,15 +161,21 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
       { ref: 'default/special-config', keys: { removed: ['special.how'] } },
     ]);
     expect(actions(plan)['Pod/default/dapi-test-pod']).toBe('blocked');
-    expect(plan.findings.some((f) => f.code === 'missing-key' && f.message.includes('`special.how`'))).toBe(true);
+    expect(plan.findings.some((f) => f.code === 'missing-key' && f.message.includes('`special.how`'))).toBe(
+      true,
+    );
   });
 
   it('kubernetes-website: changing an immutable ConfigMap is a blocker', async () => {
     const plan = await planEdit('kubernetes-website', [
-      { file: 'content/en/examples/configmap/immutable-configmap.yaml', from: '"ACME, Inc."', to: '"ACME Corp."' },
+      {
+        file: 'content/en/examples/configmap/immutable-configmap.yaml',
+        from: '"ACME, Inc."',
+        to: '"ACME Corp."',
+      },
     ]);
-    expect(plan.findings.filter((f) => f.severity === 'blocker').map((f) => [f.code, f.file, f.line])).toEqual([
-      ['immutable-changed', 'head/content/en/examples/configmap/immutable-configmap.yaml', 1],
-    ]);
+    expect(
+      plan.findings.filter((f) => f.severity === 'blocker').map((f) => [f.code, f.file, f.line]),
+    ).toEqual([['immutable-changed', 'head/content/en/examples/configmap/immutable-configmap.yaml', 1]]);
   });
 });

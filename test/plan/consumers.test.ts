@@ -18,7 +18,8 @@ const refsOf = (yaml: string) =>
       keys: r.keys,
     }));
 
-const podSpec = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n${spec}`;
+const podSpec = (spec: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n${spec}`;
 
 describe('findReferences', () => {
   it('finds env keys, envFrom (with prefix) and their optional flags', () => {
@@ -39,9 +40,39 @@ describe('findReferences', () => {
 `),
     );
     expect(refs).toEqual([
-      { configMap: 'ns/all', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'envFrom', key: null, subPath: false, optional: false, keys: null },
-      { configMap: 'ns/maybe', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'envFrom', key: null, subPath: false, optional: true, keys: null },
-      { configMap: 'ns/cfg', workload: 'Pod/ns/p', container: 'c', containerType: 'container', via: 'env', key: 'level', subPath: false, optional: false, keys: ['level'] },
+      {
+        configMap: 'ns/all',
+        workload: 'Pod/ns/p',
+        container: 'c',
+        containerType: 'container',
+        via: 'envFrom',
+        key: null,
+        subPath: false,
+        optional: false,
+        keys: null,
+      },
+      {
+        configMap: 'ns/maybe',
+        workload: 'Pod/ns/p',
+        container: 'c',
+        containerType: 'container',
+        via: 'envFrom',
+        key: null,
+        subPath: false,
+        optional: true,
+        keys: null,
+      },
+      {
+        configMap: 'ns/cfg',
+        workload: 'Pod/ns/p',
+        container: 'c',
+        containerType: 'container',
+        via: 'env',
+        key: 'level',
+        subPath: false,
+        optional: false,
+        keys: ['level'],
+      },
     ]);
   });
 
@@ -100,22 +131,54 @@ describe('findReferences', () => {
       ['ns/side', 'sidecar', 'initContainer', 'envFrom', false, null],
       ['ns/dbg', 'debug', 'ephemeralContainer', 'env', false, ['x']],
     ]);
-    const workload = workloadsOf(objects(podSpec(`  initContainers:\n  - {name: i, envFrom: [{configMapRef: {name: a}}]}\n  - {name: s, restartPolicy: Always, envFrom: [{configMapRef: {name: a}}]}\n  containers: [{name: c}]\n`)))[0]!;
+    const workload = workloadsOf(
+      objects(
+        podSpec(
+          `  initContainers:\n  - {name: i, envFrom: [{configMapRef: {name: a}}]}\n  - {name: s, restartPolicy: Always, envFrom: [{configMapRef: {name: a}}]}\n  containers: [{name: c}]\n`,
+        ),
+      ),
+    )[0]!;
     expect(findReferences(workload).map((r) => r.runsOnce)).toEqual([true, false]);
   });
 
   it('reports a volume mounted by no container with a null container', () => {
-    const refs = refsOf(podSpec(`  volumes:\n  - name: unused\n    configMap: {name: cfg}\n  containers: [{name: c}]\n`));
+    const refs = refsOf(
+      podSpec(`  volumes:\n  - name: unused\n    configMap: {name: cfg}\n  containers: [{name: c}]\n`),
+    );
     expect(refs.map((r) => [r.container, r.containerType, r.via])).toEqual([[null, null, 'volume']]);
   });
 
   it.each([
-    ['Deployment', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
-    ['StatefulSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
-    ['DaemonSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
-    ['ReplicaSet', 'apps/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
-    ['Job', 'batch/v1', 'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
-    ['CronJob', 'batch/v1', 'spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n'],
+    [
+      'Deployment',
+      'apps/v1',
+      'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
+    [
+      'StatefulSet',
+      'apps/v1',
+      'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
+    [
+      'DaemonSet',
+      'apps/v1',
+      'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
+    [
+      'ReplicaSet',
+      'apps/v1',
+      'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
+    [
+      'Job',
+      'batch/v1',
+      'spec:\n  template:\n    spec:\n      containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
+    [
+      'CronJob',
+      'batch/v1',
+      'spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]\n',
+    ],
   ])('finds the pod template of a %s', (kind, apiVersion, spec) => {
     const refs = refsOf(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: w}\n${spec}`);
     expect(refs.map((r) => [r.workload, r.configMap])).toEqual([[`${kind}/default/w`, 'default/cfg']]);

@@ -10,16 +10,22 @@ const volume = (mount: string, items = '') => ({
   pod: `      volumes: [{name: cfg, configMap: {name: app-config${items}}}]\n`,
 });
 
-const consumer = (p: ReturnType<typeof plan>, id = 'Deployment/default/api') => p.consumers.find((c) => c.workload === id);
+const consumer = (p: ReturnType<typeof plan>, id = 'Deployment/default/api') =>
+  p.consumers.find((c) => c.workload === id);
 const codes = (p: ReturnType<typeof plan>) => p.findings.map((f) => `${f.severity}:${f.code}`);
 
 describe('restart decisions', () => {
   it('restarts a Deployment that reads a changed key through env', () => {
-    const p = plan(cm({ level: 'info' }) + deployment('api', envKey('level')), cm({ level: 'debug' }) + deployment('api', envKey('level')));
+    const p = plan(
+      cm({ level: 'info' }) + deployment('api', envKey('level')),
+      cm({ level: 'debug' }) + deployment('api', envKey('level')),
+    );
     expect(consumer(p)).toEqual({
       workload: 'Deployment/default/api',
       action: 'restart',
-      reasons: ['Container `app` reads app-config (changed `level`) as an env var: env vars are fixed when a container starts.'],
+      reasons: [
+        'Container `app` reads app-config (changed `level`) as an env var: env vars are fixed when a container starts.',
+      ],
       configMaps: ['default/app-config'],
     });
     expect(p.findings).toEqual([]);
@@ -30,11 +36,17 @@ describe('restart decisions', () => {
       cm({ level: 'info', other: 'a' }) + deployment('api', envKey('level')),
       cm({ level: 'info', other: 'b' }) + deployment('api', envKey('level')),
     );
-    expect(consumer(p)).toMatchObject({ action: 'none', reasons: ['Reads only keys that did not change (`level`).'] });
+    expect(consumer(p)).toMatchObject({
+      action: 'none',
+      reasons: ['Reads only keys that did not change (`level`).'],
+    });
   });
 
   it('restarts for any key through envFrom, including an added one', () => {
-    const p = plan(cm({ a: '1' }) + deployment('api', envFrom), cm({ a: '1', b: '2' }) + deployment('api', envFrom));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', envFrom),
+      cm({ a: '1', b: '2' }) + deployment('api', envFrom),
+    );
     expect(consumer(p)?.action).toBe('restart');
     expect(consumer(p)?.reasons[0]).toContain('added `b`');
   });
@@ -42,52 +54,83 @@ describe('restart decisions', () => {
   it.each([
     ['plain volume, no hot reload', `{name: cfg, mountPath: /etc/cfg}`, 'restart', 'restart'],
     ['plain volume, hot-reload setting', `{name: cfg, mountPath: /etc/cfg}`, 'hot-reload', 'wait-for-sync'],
-    ['subPath mount, hot-reload setting', `{name: cfg, mountPath: /etc/a, subPath: a}`, 'hot-reload', 'restart'],
+    [
+      'subPath mount, hot-reload setting',
+      `{name: cfg, mountPath: /etc/a, subPath: a}`,
+      'hot-reload',
+      'restart',
+    ],
   ] as const)('%s → %s', (_name, mount, policy, action) => {
     const v = volume(mount);
-    const p = plan(cm({ a: '1' }) + deployment('api', v.container, v.pod), cm({ a: '2' }) + deployment('api', v.container, v.pod), policy);
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', v.container, v.pod),
+      cm({ a: '2' }) + deployment('api', v.container, v.pod),
+      policy,
+    );
     expect(consumer(p)?.action).toBe(action);
   });
 
   it('honours the hot-reload annotation on the workload', () => {
     const v = volume('{name: cfg, mountPath: /etc/cfg}');
     const meta = `      annotations: {config-rollout.io/hot-reload: "true"}\n`;
-    const p = plan(cm({ a: '1' }) + deployment('api', v.container, v.pod, '', meta), cm({ a: '2' }) + deployment('api', v.container, v.pod, '', meta));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', v.container, v.pod, '', meta),
+      cm({ a: '2' }) + deployment('api', v.container, v.pod, '', meta),
+    );
     expect(consumer(p)?.action).toBe('wait-for-sync');
   });
 
   it('ignores a subPath mount of a key that did not change', () => {
     const v = volume('{name: cfg, mountPath: /etc/a, subPath: a}');
-    const p = plan(cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod), cm({ a: '1', b: '2' }) + deployment('api', v.container, v.pod));
+    const p = plan(
+      cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod),
+      cm({ a: '1', b: '2' }) + deployment('api', v.container, v.pod),
+    );
     expect(consumer(p)?.action).toBe('none');
   });
 
   it('ignores keys a volume does not list in items', () => {
     const v = volume('{name: cfg, mountPath: /etc/cfg}', ', items: [{key: a, path: a.txt}]');
-    const p = plan(cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod), cm({ a: '1', b: '2' }) + deployment('api', v.container, v.pod));
+    const p = plan(
+      cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod),
+      cm({ a: '1', b: '2' }) + deployment('api', v.container, v.pod),
+    );
     expect(consumer(p)?.action).toBe('none');
   });
 
   it('restarts for an init container even when the setting trusts hot reload', () => {
     const init = `      initContainers:\n      - name: init\n        volumeMounts: [{name: cfg, mountPath: /cfg}]\n      volumes: [{name: cfg, configMap: {name: app-config}}]\n`;
-    const p = plan(cm({ a: '1' }) + deployment('api', '', init), cm({ a: '2' }) + deployment('api', '', init), 'hot-reload');
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', '', init),
+      cm({ a: '2' }) + deployment('api', '', init),
+      'hot-reload',
+    );
     expect(consumer(p)?.action).toBe('restart');
     expect(consumer(p)?.reasons[0]).toContain('init container runs only when a pod starts');
   });
 
   it('blocks when a required key is removed, and not when the reference is optional', () => {
-    const required = plan(cm({ a: '1', b: '1' }) + deployment('api', envKey('b')), cm({ a: '1' }) + deployment('api', envKey('b')));
+    const required = plan(
+      cm({ a: '1', b: '1' }) + deployment('api', envKey('b')),
+      cm({ a: '1' }) + deployment('api', envKey('b')),
+    );
     expect(consumer(required)?.action).toBe('blocked');
     expect(codes(required)).toEqual(['blocker:missing-key']);
     expect(required.findings[0]).toMatchObject({ file: 'head.yaml', line: 9 });
-    const optional = plan(cm({ a: '1', b: '1' }) + deployment('api', envKey('b', true)), cm({ a: '1' }) + deployment('api', envKey('b', true)));
+    const optional = plan(
+      cm({ a: '1', b: '1' }) + deployment('api', envKey('b', true)),
+      cm({ a: '1' }) + deployment('api', envKey('b', true)),
+    );
     expect(consumer(optional)?.action).toBe('restart');
     expect(codes(optional)).toEqual([]);
   });
 
   it('blocks when a volume lists a removed key in items', () => {
     const v = volume('{name: cfg, mountPath: /etc/cfg}', ', items: [{key: b, path: b}]');
-    const p = plan(cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod), cm({ a: '1' }) + deployment('api', v.container, v.pod));
+    const p = plan(
+      cm({ a: '1', b: '1' }) + deployment('api', v.container, v.pod),
+      cm({ a: '1' }) + deployment('api', v.container, v.pod),
+    );
     expect(consumer(p)?.action).toBe('blocked');
     expect(codes(p)).toEqual(['blocker:missing-key']);
   });
@@ -100,14 +143,20 @@ describe('restart decisions', () => {
 
   it('needs nothing when the pod template changes with the config (checksum annotation updated)', () => {
     const meta = (sum: string) => `      annotations: {checksum/config: "${sum}"}\n`;
-    const p = plan(cm({ a: '1' }) + deployment('api', envFrom, '', '', meta('111')), cm({ a: '2' }) + deployment('api', envFrom, '', '', meta('222')));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', envFrom, '', '', meta('111')),
+      cm({ a: '2' }) + deployment('api', envFrom, '', '', meta('222')),
+    );
     expect(consumer(p)?.action).toBe('none');
     expect(consumer(p)?.reasons.at(-1)).toContain('annotation `checksum/config`');
   });
 
   it('restarts and warns when a checksum annotation did not change with its ConfigMap (stale)', () => {
     const meta = `      annotations: {checksum/config: "111"}\n`;
-    const p = plan(cm({ a: '1' }) + deployment('api', envFrom, '', '', meta), cm({ a: '2' }) + deployment('api', envFrom, '', '', meta));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', envFrom, '', '', meta),
+      cm({ a: '2' }) + deployment('api', envFrom, '', '', meta),
+    );
     expect(consumer(p)?.action).toBe('restart');
     expect(consumer(p)?.reasons.at(-1)).toContain('stale');
     expect(codes(p)).toEqual(['warning:stale-checksum']);
@@ -115,7 +164,10 @@ describe('restart decisions', () => {
 
   it('needs nothing when the ConfigMap name changes with its content (kustomize hash suffix)', () => {
     const ref = (name: string) => `        envFrom: [{configMapRef: {name: ${name}}}]`;
-    const p = plan(configMap('app-abc', { a: '1' }) + deployment('api', ref('app-abc')), configMap('app-def', { a: '2' }) + deployment('api', ref('app-def')));
+    const p = plan(
+      configMap('app-abc', { a: '1' }) + deployment('api', ref('app-abc')),
+      configMap('app-def', { a: '2' }) + deployment('api', ref('app-def')),
+    );
     expect(consumer(p)?.action).toBe('none');
     expect(p.findings).toEqual([]);
   });
@@ -127,18 +179,31 @@ describe('restart decisions', () => {
   });
 
   it('leaves workloads that Reloader or Wave restart to them', () => {
-    const body = (annotation: string) => deployment('api', envFrom).replace('metadata:\n  name: api', `metadata:\n  name: api\n  annotations: {${annotation}}`);
-    for (const annotation of ['reloader.stakater.com/auto: "true"', 'configmap.reloader.stakater.com/reload: "app-config"', 'wave.pusher.com/update-on-config-change: "true"']) {
+    const body = (annotation: string) =>
+      deployment('api', envFrom).replace(
+        'metadata:\n  name: api',
+        `metadata:\n  name: api\n  annotations: {${annotation}}`,
+      );
+    for (const annotation of [
+      'reloader.stakater.com/auto: "true"',
+      'configmap.reloader.stakater.com/reload: "app-config"',
+      'wave.pusher.com/update-on-config-change: "true"',
+    ]) {
       const p = plan(cm({ a: '1' }) + body(annotation), cm({ a: '2' }) + body(annotation));
       expect(consumer(p)?.action).toBe('none');
     }
     const other = 'configmap.reloader.stakater.com/reload: "something-else"';
-    expect(consumer(plan(cm({ a: '1' }) + body(other), cm({ a: '2' }) + body(other)))?.action).toBe('restart');
+    expect(consumer(plan(cm({ a: '1' }) + body(other), cm({ a: '2' }) + body(other)))?.action).toBe(
+      'restart',
+    );
   });
 
   it('still restarts a paused Deployment, with a warning', () => {
     const spec = '  paused: true\n';
-    const p = plan(cm({ a: '1' }) + deployment('api', envFrom, '', spec), cm({ a: '2' }) + deployment('api', envFrom, '', spec));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', envFrom, '', spec),
+      cm({ a: '2' }) + deployment('api', envFrom, '', spec),
+    );
     expect(consumer(p)?.action).toBe('restart');
     expect(codes(p)).toEqual(['warning:paused-deployment']);
   });
@@ -154,7 +219,12 @@ describe('restart decisions', () => {
     ['DaemonSet', 'apps/v1', template('  '), 'restart'],
     ['ReplicaSet', 'apps/v1', template('  '), 'delete-pods'],
     ['Job', 'batch/v1', template('  '), 'recreate'],
-    ['CronJob', 'batch/v1', `  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n${template('      ')}`, 'next-run'],
+    [
+      'CronJob',
+      'batch/v1',
+      `  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n${template('      ')}`,
+      'next-run',
+    ],
     ['Pod', 'v1', '  containers: [{name: c, envFrom: [{configMapRef: {name: app-config}}]}]\n', 'recreate'],
   ])('%s (%#) → %s', (kind, apiVersion, spec, action) => {
     const w = kinds(kind, apiVersion, spec);
@@ -163,7 +233,11 @@ describe('restart decisions', () => {
   });
 
   it('says a suspended CronJob starts nothing now', () => {
-    const w = kinds('CronJob', 'batch/v1', `  suspend: true\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n${template('      ')}`);
+    const w = kinds(
+      'CronJob',
+      'batch/v1',
+      `  suspend: true\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n${template('      ')}`,
+    );
     const p = plan(cm({ a: '1' }) + w, cm({ a: '2' }) + w);
     expect(consumer(p, 'CronJob/default/w')?.reasons.at(-1)).toContain('suspended');
   });
@@ -178,11 +252,14 @@ describe('ConfigMap findings', () => {
 
   it('allows making a ConfigMap immutable, but not mutable again', () => {
     expect(codes(plan(cm({ a: '1' }), cm({ a: '1' }, 'immutable: true\n')))).toEqual([]);
-    expect(codes(plan(cm({ a: '1' }, 'immutable: true\n'), cm({ a: '1' })))).toEqual(['blocker:immutable-changed']);
+    expect(codes(plan(cm({ a: '1' }, 'immutable: true\n'), cm({ a: '1' })))).toEqual([
+      'blocker:immutable-changed',
+    ]);
   });
 
   it('flags values YAML does not read as strings, at their line', () => {
-    const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  port: 8080\n  debug: true\n  ok: "yes"\n';
+    const head =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  port: 8080\n  debug: true\n  ok: "yes"\n';
     const p = plan('', head);
     expect(p.findings.map((f) => [f.code, f.line])).toEqual([
       ['non-string-value', 5],
@@ -193,7 +270,10 @@ describe('ConfigMap findings', () => {
 
   it('flags invalid keys and ConfigMaps over 1 MiB', () => {
     const big = 'x'.repeat(1024 * 1024);
-    const p = plan('', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  "bad key": "1"\n  big: "${big}"\n`);
+    const p = plan(
+      '',
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  "bad key": "1"\n  big: "${big}"\n`,
+    );
     expect(codes(p).sort()).toEqual(['blocker:configmap-too-large', 'blocker:invalid-key']);
   });
 
@@ -205,14 +285,19 @@ describe('ConfigMap findings', () => {
   });
 
   it('warns about envFrom keys that are not valid env var names', () => {
-    const p = plan(cm({ a: '1' }) + deployment('api', envFrom), cm({ a: '1', '1st': 'x' }) + deployment('api', envFrom));
+    const p = plan(
+      cm({ a: '1' }) + deployment('api', envFrom),
+      cm({ a: '1', '1st': 'x' }) + deployment('api', envFrom),
+    );
     expect(codes(p)).toEqual(['warning:invalid-env-name']);
     expect(p.findings[0]!.message).toContain('`1st`');
   });
 
   it('diffs keys across data and binaryData', () => {
-    const base = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1", b: "2", c: "3"}\nbinaryData: {bin: AAAA}\n';
-    const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1", b: "changed", d: "4"}\nbinaryData: {bin: AAAB}\n';
+    const base =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1", b: "2", c: "3"}\nbinaryData: {bin: AAAA}\n';
+    const head =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1", b: "changed", d: "4"}\nbinaryData: {bin: AAAB}\n';
     expect(plan(base, head).configMaps).toMatchObject([
       { ref: 'default/c', change: 'modified', keys: { added: ['d'], removed: ['c'], changed: ['b', 'bin'] } },
     ]);

@@ -3,7 +3,11 @@ import { planRollout, type Plan } from '../../src/plan/plan.js';
 import type { VolumeMountPolicy } from '../../src/plan/decide.js';
 
 /** Parse YAML text as one manifest file; fails the test on any parse error. */
-export function objects(text: string, file = 'manifests.yaml', defaultNamespace = 'default'): ManifestObject[] {
+export function objects(
+  text: string,
+  file = 'manifests.yaml',
+  defaultNamespace = 'default',
+): ManifestObject[] {
   const parsed = parseManifests([{ path: file, text }], { defaultNamespace });
   if (parsed.errors.length > 0) throw new Error(JSON.stringify(parsed.errors));
   return parsed.objects;
@@ -24,7 +28,13 @@ export function configMap(name: string, data: Record<string, string>, extra = ''
 }
 
 /** A Deployment whose single container has the given YAML block (indented for `containers[0]`). */
-export function deployment(name: string, container: string, podExtra = '', specExtra = '', templateMeta = ''): string {
+export function deployment(
+  name: string,
+  container: string,
+  podExtra = '',
+  specExtra = '',
+  templateMeta = '',
+): string {
   return `---
 apiVersion: apps/v1
 kind: Deployment

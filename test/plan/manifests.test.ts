@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/plan/manifests.js';
 
-const parse = (text: string, path = 'a.yaml') => parseManifests([{ path, text }], { defaultNamespace: 'team' });
+const parse = (text: string, path = 'a.yaml') =>
+  parseManifests([{ path, text }], { defaultNamespace: 'team' });
 
 describe('parseManifests', () => {
   it('reads multi-document YAML, keeping file and line of every object', () => {
-    const r = parse('---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\n# c\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: two\n  namespace: other\n');
+    const r = parse(
+      '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\n# c\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: two\n  namespace: other\n',
+    );
     expect(r.errors).toEqual([]);
     expect(r.objects.map((o) => [o.kind, o.namespace, o.name, o.source])).toEqual([
       ['ConfigMap', 'team', 'one', { file: 'a.yaml', line: 2 }],
@@ -24,19 +27,28 @@ describe('parseManifests', () => {
   });
 
   it('reads flow-style (KYAML) and JSON manifests', () => {
-    const kyaml = parse('{\n  apiVersion: "v1",\n  kind: "ConfigMap",\n  metadata: {name: "k"},\n  data: {a: "1"},\n}\n');
+    const kyaml = parse(
+      '{\n  apiVersion: "v1",\n  kind: "ConfigMap",\n  metadata: {name: "k"},\n  data: {a: "1"},\n}\n',
+    );
     expect(kyaml.objects[0]!.body['data']).toEqual({ a: '1' });
-    const json = parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"},"data":{"x":"y"}}', 'a.json');
+    const json = parse(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"},"data":{"x":"y"}}',
+      'a.json',
+    );
     expect(json.objects.map((o) => o.name)).toEqual(['j']);
   });
 
   it('gives cluster-scoped kinds no namespace and namespaced ones the default', () => {
-    const r = parse('apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cr}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n');
+    const r = parse(
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cr}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n',
+    );
     expect(r.objects.map((o) => o.namespace)).toEqual([null, null, 'team']);
   });
 
   it('skips kustomization files and non-objects with a note, not an error', () => {
-    const r = parse('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n---\n- just\n- a list\n---\nfoo: bar\n');
+    const r = parse(
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n---\n- just\n- a list\n---\nfoo: bar\n',
+    );
     expect(r.errors).toEqual([]);
     expect(r.objects).toEqual([]);
     expect(r.notes.map((n) => [n.code, n.severity, n.line])).toEqual([
@@ -47,7 +59,10 @@ describe('parseManifests', () => {
   });
 
   it('skips Helm templates with a note instead of failing', () => {
-    const r = parse('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\n{{- if .Values.x }}\ndata: {}\n{{- end }}\n', 'templates/cm.yaml');
+    const r = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\n{{- if .Values.x }}\ndata: {}\n{{- end }}\n',
+      'templates/cm.yaml',
+    );
     expect(r.errors).toEqual([]);
     expect(r.objects).toEqual([]);
     expect(r.notes).toHaveLength(1);
@@ -55,7 +70,9 @@ describe('parseManifests', () => {
   });
 
   it('keeps `{{ }}` inside quoted values (alert templates are not Helm)', () => {
-    const r = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rules}\ndata:\n  msg: '{{ $labels.instance }} down'\n");
+    const r = parse(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rules}\ndata:\n  msg: '{{ $labels.instance }} down'\n",
+    );
     expect(r.objects[0]!.body['data']).toEqual({ msg: '{{ $labels.instance }} down' });
   });
 
@@ -75,7 +92,9 @@ describe('parseManifests', () => {
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
       const cur = String.fromCharCode(97 + i);
-      bomb.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+      bomb.push(
+        `${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`,
+      );
     }
     const r = parse(bomb.join('\n') + '\n');
     expect(r.objects).toEqual([]);
@@ -84,17 +103,23 @@ describe('parseManifests', () => {
   });
 
   it('strips a UTF-8 BOM and reads CRLF line endings', () => {
-    const r = parse('\ufeffapiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: crlf}\r\ndata:\r\n  k: v\r\n');
+    const r = parse(
+      '\ufeffapiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: crlf}\r\ndata:\r\n  k: v\r\n',
+    );
     expect(r.objects.map((o) => [o.name, o.body['data']])).toEqual([['crlf', { k: 'v' }]]);
   });
 
   it('records the line of each data key', () => {
-    const r = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: "1"\n  b: |\n    text\nbinaryData:\n  c: AAA=\n');
+    const r = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: "1"\n  b: |\n    text\nbinaryData:\n  c: AAA=\n',
+    );
     expect(r.objects[0]!.keyLines).toEqual({ a: 5, b: 6, c: 9 });
   });
 
   it('reads YAML 1.1 booleans as Kubernetes does', () => {
-    const r = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: yes\n  b: 2024-01-01\n');
+    const r = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: yes\n  b: 2024-01-01\n',
+    );
     expect(r.objects[0]!.body['data']).toEqual({ a: true, b: '2024-01-01' });
   });
 });

@@ -24,7 +24,10 @@ describe('renderPlanComment', () => {
 
   it('renders multi-line values as a unified diff', () => {
     const text = renderPlanComment(
-      plan(configMap('c', { conf: 'a = 1\nb = 2\nc = 3\n' }), configMap('c', { conf: 'a = 1\nb = 20\nc = 3\n' })),
+      plan(
+        configMap('c', { conf: 'a = 1\nb = 2\nc = 3\n' }),
+        configMap('c', { conf: 'a = 1\nb = 20\nc = 3\n' }),
+      ),
     );
     expect(text).toContain('  a = 1\n- b = 2\n+ b = 20\n  c = 3');
   });
@@ -60,7 +63,10 @@ describe('renderPlanComment', () => {
   });
 
   it('honours a smaller limit too', () => {
-    const p = plan(configMap('c', { k: 'a' }) + deployment('api', envFrom.replace('app-config', 'c')), configMap('c', { k: 'b' }) + deployment('api', envFrom.replace('app-config', 'c')));
+    const p = plan(
+      configMap('c', { k: 'a' }) + deployment('api', envFrom.replace('app-config', 'c')),
+      configMap('c', { k: 'b' }) + deployment('api', envFrom.replace('app-config', 'c')),
+    );
     expect(renderPlanComment(p, {}, 300).length).toBeLessThanOrEqual(300);
   });
 });
