@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { applyChange } from './apply/apply-change.js';
+import { resolveCluster } from './cluster/connection.js';
+import { loadKubeConfig } from './cluster/kube-config.js';
 import { hasBlockers } from './plan/plan.js';
 import { buildReferenceGraph } from './plan/reference-graph.js';
 import { planChange } from './plan-change.js';
+import { renderApplyReport, renderApplyText } from './report/apply-report.js';
 import { renderPlanComment } from './report/comment.js';
 import { planToJson, refsToJson } from './report/plan-json.js';
 import { renderRefsTable } from './report/refs-table.js';
@@ -12,6 +16,47 @@ import { loadManifests } from './sources/load-manifests.js';
 /** Exit codes: 0 no blockers, 1 blockers, 2 bad usage or unreadable input. */
 const exitBlockers = 1;
 const exitUsage = 2;
+
+interface ChangeOptions {
+  manifests: string[];
+  base?: string[];
+  baseRef?: string;
+  namespace: string;
+  volumeMounts: 'restart' | 'hot-reload';
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** The options plan and apply share: both sides of the change and the cluster. */
+function changeOptions(command: Command): Command {
+  return command
+    .requiredOption('--manifests <paths...>', 'manifest files, folders or globs after the change')
+    .option('--base <paths...>', 'manifests before the change')
+    .option('--base-ref <gitref>', 'read the same --manifests paths at this git revision as the base')
+    .option('--namespace <ns>', 'namespace for objects that set none', 'default')
+    .addOption(
+      new Option('--volume-mounts <policy>', 'plain volume mounts: restart, or trust apps to hot-reload')
+        .choices(['restart', 'hot-reload'])
+        .default('restart'),
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)');
+}
+
+function baseOf(opts: ChangeOptions): { gitRef: string } | { paths: string[] } {
+  if ((opts.base === undefined) === (opts.baseRef === undefined)) {
+    throw new InputError('Give exactly one of --base PATH... or --base-ref GITREF.');
+  }
+  return opts.baseRef !== undefined ? { gitRef: opts.baseRef } : { paths: opts.base! };
+}
+
+/** Durations like 90s, 10m, 1h or plain seconds. */
+function parseDuration(name: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new InputError(`Invalid ${name} "${value}": expected a duration like 90s or 10m.`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * scale;
+}
 
 function buildProgram(): Command {
   const program = new Command('config-rollout')
@@ -37,44 +82,95 @@ function buildProgram(): Command {
       write(opts.format === 'json' ? json(refsToJson(graph)) : renderRefsTable(graph));
     });
 
-  program
-    .command('plan')
-    .description(
-      'Plan a change: diff ConfigMaps key by key between base and head and decide what each consumer needs.',
-    )
-    .requiredOption('--manifests <paths...>', 'manifest files, folders or globs after the change')
-    .option('--base <paths...>', 'manifests before the change')
-    .option('--base-ref <gitref>', 'read the same --manifests paths at this git revision as the base')
-    .option('--namespace <ns>', 'namespace for objects that set none', 'default')
+  changeOptions(
+    program
+      .command('plan')
+      .description(
+        'Plan a change: diff ConfigMaps key by key between base, head and the cluster, and decide what each consumer needs.',
+      ),
+  )
+    .option('--offline', 'plan from the manifests alone, without a cluster')
     .addOption(
       new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'),
     )
+    .action(async (opts: ChangeOptions & { offline?: boolean; format: 'markdown' | 'json' }) => {
+      const base = baseOf(opts);
+      const { cluster, notice } = resolveCluster(
+        { kubeconfigPath: opts.kubeconfig, context: opts.context, offline: opts.offline },
+        process.env,
+      );
+      const plan = await planChange({
+        manifests: opts.manifests,
+        base,
+        namespace: opts.namespace,
+        volumeMounts: opts.volumeMounts,
+        cwd: process.cwd(),
+        cluster,
+      });
+      write(opts.format === 'json' ? json(planToJson(plan)) : renderPlanComment(plan, { notices: [notice] }));
+      if (hasBlockers(plan)) process.exitCode = exitBlockers;
+    });
+
+  changeOptions(
+    program
+      .command('apply')
+      .description(
+        'Apply a change: patch the changed keys, restart the consumers that need it, watch them, roll back on failure.',
+      ),
+  )
+    .option('--dry-run', 'send every write as a server-side dry run; change nothing')
+    .option('--prune', 'delete ConfigMaps the change removes (default: keep them)')
+    .option('--max-parallel <n>', 'workloads rolled at once', '5')
+    .option('--timeout <duration>', 'per rollout, e.g. 5m', '5m')
+    .option('--failure-grace <duration>', 'how long new pods may fail before the rollout is failed', '20s')
+    .option('--no-rollback', 'leave a failed rollout as it is')
+    .option('--keep-going', 'keep starting restarts after a rollout fails')
     .addOption(
-      new Option('--volume-mounts <policy>', 'plain volume mounts: restart, or trust apps to hot-reload')
-        .choices(['restart', 'hot-reload'])
-        .default('restart'),
+      new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'),
     )
     .action(
-      async (opts: {
-        manifests: string[];
-        base?: string[];
-        baseRef?: string;
-        namespace: string;
-        format: 'markdown' | 'json';
-        volumeMounts: 'restart' | 'hot-reload';
-      }) => {
-        if ((opts.base === undefined) === (opts.baseRef === undefined)) {
-          throw new InputError('plan needs exactly one of --base PATH... or --base-ref GITREF.');
+      async (
+        opts: ChangeOptions & {
+          dryRun?: boolean;
+          prune?: boolean;
+          maxParallel: string;
+          timeout: string;
+          failureGrace: string;
+          rollback: boolean;
+          keepGoing?: boolean;
+          format: 'text' | 'markdown' | 'json';
+        },
+      ) => {
+        const maxParallel = Number(opts.maxParallel);
+        if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+          throw new InputError(
+            `Invalid --max-parallel "${opts.maxParallel}": expected a whole number of at least 1.`,
+          );
         }
-        const plan = await planChange({
+        const result = await applyChange({
           manifests: opts.manifests,
-          base: opts.baseRef !== undefined ? { gitRef: opts.baseRef } : { paths: opts.base! },
+          base: baseOf(opts),
           namespace: opts.namespace,
           volumeMounts: opts.volumeMounts,
           cwd: process.cwd(),
+          cluster: loadKubeConfig({ kubeconfigPath: opts.kubeconfig, context: opts.context }),
+          dryRun: opts.dryRun === true,
+          prune: opts.prune === true,
+          maxParallel,
+          stopOnFirstFailure: opts.keepGoing !== true,
+          rollback: opts.rollback,
+          timeoutMs: parseDuration('--timeout', opts.timeout),
+          failureGraceMs: parseDuration('--failure-grace', opts.failureGrace),
+          log: (line) => process.stderr.write(`${line}\n`),
         });
-        write(opts.format === 'json' ? json(planToJson(plan)) : renderPlanComment(plan));
-        if (hasBlockers(plan)) process.exitCode = exitBlockers;
+        write(
+          opts.format === 'json'
+            ? json(result)
+            : opts.format === 'markdown'
+              ? renderApplyReport(result)
+              : renderApplyText(result),
+        );
+        if (result.result === 'failed' || result.result === 'rolled-back') process.exitCode = exitBlockers;
       },
     );
   return program;

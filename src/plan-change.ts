@@ -1,5 +1,10 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { deniedAccess, describeAccess } from './cluster/access-review.js';
+import { planAccessChecks, readLiveState } from './cluster/live-state.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
-import { planRollout, type Plan } from './plan/plan.js';
+import type { ManifestObject } from './plan/manifests.js';
+import { planRollout, type LiveState, type Plan } from './plan/plan.js';
+import { InputError } from './sources/input-error.js';
 import { loadManifests } from './sources/load-manifests.js';
 
 export interface PlanChangeSettings {
@@ -10,20 +15,62 @@ export interface PlanChangeSettings {
   namespace: string;
   volumeMounts: VolumeMountPolicy;
   cwd: string;
+  /** The cluster to compare with; undefined plans offline, from the manifests alone. */
+  cluster?: KubeConfig;
 }
 
-/** The offline pipeline shared by the CLI and the action: read both sides, then plan (pure). */
+/** A plan with what it was made from, for apply to act on. */
+export interface PlannedChange {
+  plan: Plan;
+  head: readonly ManifestObject[];
+  live: LiveState | undefined;
+}
+
+/** The pipeline shared by the CLI and the action: read both sides and, when given, the cluster; then plan. */
 export async function planChange(settings: PlanChangeSettings): Promise<Plan> {
+  return (await prepareChange(settings)).plan;
+}
+
+export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
   const common = { cwd: settings.cwd, defaultNamespace: settings.namespace };
   const head = await loadManifests({ ...common, patterns: settings.manifests });
   const base =
     'gitRef' in settings.base
       ? await loadManifests({ ...common, patterns: settings.manifests, gitRef: settings.base.gitRef })
       : await loadManifests({ ...common, patterns: settings.base.paths });
-  return planRollout({
+  const input = {
     base: base.objects,
     head: head.objects,
     notes: head.notes,
     options: { volumeMounts: settings.volumeMounts },
-  });
+  };
+  if (!settings.cluster) return { plan: planRollout(input), head: head.objects, live: undefined };
+  // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
+  const offline = planRollout(input);
+  const namespaces = [
+    ...new Set(offline.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
+  ].sort();
+  await assertAccess(settings.cluster, planAccessChecks(namespaces));
+  const live = await readLiveState(settings.cluster, namespaces);
+  return { plan: planRollout({ ...input, live }), head: head.objects, live };
+}
+
+/** Permission problems are one clear error naming each verb, resource and namespace. */
+export class AccessDeniedError extends InputError {}
+
+export async function assertAccess(
+  cluster: KubeConfig,
+  checks: Parameters<typeof deniedAccess>[1],
+): Promise<void> {
+  if (checks.length === 0) return;
+  const denied = await deniedAccess(cluster, checks);
+  if (denied.length === 0) return;
+  const user = cluster.getCurrentUser()?.name ?? 'the current user';
+  throw new AccessDeniedError(
+    [
+      `${user} is missing ${denied.length === 1 ? 'a permission' : `${denied.length} permissions`} config-rollout needs:`,
+      ...denied.map((d) => `  - ${describeAccess(d)}`),
+      'See "RBAC" in the README for the least-privilege Role.',
+    ].join('\n'),
+  );
 }

@@ -1,5 +1,7 @@
 import { diffConfigMap, type ConfigMapChange } from './configmap-diff.js';
-import { collectConfigMaps } from './configmaps.js';
+import { collectConfigMaps, type ConfigMapSnapshot } from './configmaps.js';
+import { compareWithLive, driftFindings, type ConfigMapDrift } from './drift.js';
+import { rolloutStatus } from './rollout-status.js';
 import { findReferences, workloadsOf, type Workload } from './consumers.js';
 import { decideRestart, type DecisionOptions, type RestartDecision } from './decide.js';
 import { finding, sortFindings, type Finding } from './findings.js';
@@ -12,7 +14,18 @@ export interface PlanInput {
   head: readonly ManifestObject[];
   /** Findings found while reading the head (skipped documents), reported with the plan's own. */
   notes?: readonly Finding[];
+  /** The cluster as it is now; undefined for an offline plan. */
+  live?: LiveState;
   options: DecisionOptions;
+}
+
+/** What the cluster holds in the namespaces the change touches. */
+export interface LiveState {
+  /** Namespaces that were read: a ConfigMap or workload missing from one of these is absent live. */
+  namespaces: readonly string[];
+  configMaps: ReadonlyMap<string, ConfigMapSnapshot>;
+  /** Live workloads with their status; pods and ReplicaSets that a controller owns are left out. */
+  workloads: readonly Workload[];
 }
 
 /** What a change does to config and to the workloads that read it. */
@@ -22,6 +35,10 @@ export interface Plan {
   /** Every workload that reads a changed ConfigMap, sorted by id. */
   consumers: RestartDecision[];
   findings: Finding[];
+  /** Per changed ConfigMap, how the cluster differs (live plans only). */
+  drift: ConfigMapDrift[];
+  /** True when the plan was made against a cluster. */
+  live: boolean;
 }
 
 export function planRollout(input: PlanInput): Plan {
@@ -35,14 +52,33 @@ export function planRollout(input: PlanInput): Plan {
   );
   findings.push(...configMaps.flatMap(immutableFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));
+  const live = input.live;
+  const drift: ConfigMapDrift[] = [];
+  if (live) {
+    for (const change of configMaps) {
+      if (!live.namespaces.includes(change.namespace)) continue;
+      const liveConfigMap = live.configMaps.get(change.ref);
+      const compared = compareWithLive(change, liveConfigMap);
+      if (change.change !== 'unchanged' || compared.drifted.length > 0) drift.push(compared);
+      findings.push(...driftFindings(change, compared, liveConfigMap));
+    }
+  }
 
   const baseWorkloads = new Map<string, Workload>(workloadsOf(input.base).map((w) => [w.id, w]));
+  const liveWorkloads = new Map<string, Workload>((live?.workloads ?? []).map((w) => [w.id, w]));
+  const headGroups = groupById(workloadsOf(input.head));
+  const inManifests = new Set(headGroups.map((g) => g[0]!.id));
+  // Readers that exist only in the cluster count too: they read the same ConfigMaps.
+  const liveOnly = [...liveWorkloads.values()].filter((w) => !inManifests.has(w.id)).map((w) => [w]);
   const consumers: RestartDecision[] = [];
-  for (const definitions of groupById(workloadsOf(input.head))) {
+  for (const definitions of [...headGroups, ...liveOnly]) {
     const workload = definitions.at(-1)!;
+    const liveWorkload = liveWorkloads.get(workload.id);
+    const isLiveOnly = !inManifests.has(workload.id);
     const decided = decideRestart({
-      workload,
-      base: baseWorkloads.get(workload.id),
+      // The manifests say what the workload will be; the cluster says whether it is paused right now.
+      workload: liveWorkload && !isLiveOnly ? withLivePause(workload, liveWorkload) : workload,
+      base: isLiveOnly ? workload : baseWorkloads.get(workload.id),
       // Every definition counts: whichever one is applied last, none of their readers may be missed.
       references: definitions.flatMap(findReferences),
       changes: changed,
@@ -52,9 +88,38 @@ export function planRollout(input: PlanInput): Plan {
     if (definitions.length > 1) findings.push(duplicateWorkload(definitions));
     consumers.push(decided.decision);
     findings.push(...decided.findings);
+    if (isLiveOnly && decided.decision.action !== 'none') {
+      findings.push(
+        finding(
+          'info',
+          'live-only-consumer',
+          `${workload.id} is not in the manifests but reads ${decided.decision.configMaps.join(', ')} in the cluster; it is planned too.`,
+          null,
+        ),
+      );
+    }
+    const status = liveWorkload ? rolloutStatus(liveWorkload.body) : undefined;
+    if (status && status.state !== 'done' && decided.decision.action !== 'none') {
+      findings.push(
+        finding(
+          'warning',
+          'live-unhealthy',
+          `${workload.id} is not settled in the cluster before this change: ${status.message}`,
+          workload.source,
+        ),
+      );
+    }
   }
   consumers.sort((a, b) => a.workload.localeCompare(b.workload));
-  return { configMaps, consumers, findings: sortFindings(findings) };
+  return { configMaps, consumers, findings: sortFindings(findings), drift, live: live !== undefined };
+}
+
+/** The head's workload, paused as the live one is (a pause is an operator's act, not in the manifests). */
+function withLivePause(head: Workload, live: Workload): Workload {
+  const paused = (live.body['spec'] as Record<string, unknown> | undefined)?.['paused'] === true;
+  if (!paused || head.kind.kind !== 'Deployment') return head;
+  const spec = { ...(head.body['spec'] as Record<string, unknown>), paused: true };
+  return { ...head, body: { ...head.body, spec } };
 }
 
 /** The API refuses any data change to an immutable ConfigMap, and refuses making it mutable again. */

@@ -65,7 +65,11 @@ export function statefulSetStatus(s: KubeObject): RolloutStatus {
   const updated = num(status['updatedReplicas']);
   const progress = `${updated} of ${replicas} updated, ${ready} ready`;
   if (strategy !== 'RollingUpdate') {
-    return { state: 'failed', message: 'rollout status is only available for RollingUpdate strategy type', progress };
+    return {
+      state: 'failed',
+      message: 'rollout status is only available for RollingUpdate strategy type',
+      progress,
+    };
   }
   if (num(status['observedGeneration']) === 0 || !observed(s)) {
     return waiting('Waiting for statefulset spec update to be observed...', progress);
@@ -79,7 +83,11 @@ export function statefulSetStatus(s: KubeObject): RolloutStatus {
         progress,
       );
     }
-    return { state: 'done', message: `partitioned roll out complete: ${updated} new pods have been updated...`, progress };
+    return {
+      state: 'done',
+      message: `partitioned roll out complete: ${updated} new pods have been updated...`,
+      progress,
+    };
   }
   const updateRevision = status['updateRevision'];
   if (updateRevision !== status['currentRevision']) {
@@ -104,7 +112,11 @@ export function daemonSetStatus(ds: KubeObject): RolloutStatus {
   const available = num(status['numberAvailable']);
   const progress = `${updated} of ${desired} updated, ${available} available`;
   if (strategy !== 'RollingUpdate') {
-    return { state: 'failed', message: 'rollout status is only available for RollingUpdate strategy type', progress };
+    return {
+      state: 'failed',
+      message: 'rollout status is only available for RollingUpdate strategy type',
+      progress,
+    };
   }
   if (!observed(ds)) return waiting('Waiting for daemon set spec update to be observed...', progress);
   if (updated < desired) {
@@ -170,7 +182,11 @@ export function podFailure(pod: KubeObject): string | undefined {
   }
   const conditions = Array.isArray(status['conditions']) ? status['conditions'] : [];
   const scheduled = conditions.find((c) => isPlainObject(c) && c['type'] === 'PodScheduled');
-  if (isPlainObject(scheduled) && scheduled['status'] === 'False' && scheduled['reason'] === 'Unschedulable') {
+  if (
+    isPlainObject(scheduled) &&
+    scheduled['status'] === 'False' &&
+    scheduled['reason'] === 'Unschedulable'
+  ) {
     return `Unschedulable${typeof scheduled['message'] === 'string' ? `: ${scheduled['message']}` : ''}`;
   }
   return undefined;

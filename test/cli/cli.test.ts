@@ -65,7 +65,7 @@ describe('config-rollout plan', () => {
     const config = join(dir, 'head', 'config.yaml');
     const text = execFileSync('sed', ['/CURRENCY: EUR/d', config], { encoding: 'utf8' });
     writeFileSync(config, text);
-    const r = runCli(['plan', '--base', 'base', '--manifests', 'head', '--format', 'json'], dir);
+    const r = runCli(['plan', '--offline', '--base', 'base', '--manifests', 'head', '--format', 'json'], dir);
     expect(r.status).toBe(1);
     const plan = JSON.parse(r.stdout);
     expect(
@@ -87,12 +87,15 @@ describe('config-rollout plan', () => {
     git('add', '.');
     git('commit', '-qm', 'base');
     cpSync('examples/shop/head', join(dir, 'k8s'), { recursive: true });
-    const r = runCli(['plan', '--base-ref', 'HEAD', '--manifests', 'k8s', '--format', 'json'], dir);
+    const r = runCli(
+      ['plan', '--offline', '--base-ref', 'HEAD', '--manifests', 'k8s', '--format', 'json'],
+      dir,
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.configMaps.filter((c: { change: string }) => c.change === 'modified')).toHaveLength(3);
-    const missing = runCli(['plan', '--base-ref', 'no-such-ref', '--manifests', 'k8s'], dir);
+    const missing = runCli(['plan', '--offline', '--base-ref', 'no-such-ref', '--manifests', 'k8s'], dir);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("Git revision 'no-such-ref' is not in this checkout");
   });
@@ -103,7 +106,7 @@ describe('config-rollout plan', () => {
       join(dir, 'bad.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "unclosed\n',
     );
-    const r = runCli(['plan', '--base', 'bad.yaml', '--manifests', 'bad.yaml'], dir);
+    const r = runCli(['plan', '--offline', '--base', 'bad.yaml', '--manifests', 'bad.yaml'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('bad.yaml:7:1: Missing closing "quote\n');
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -1,0 +1,57 @@
+import { AuthorizationV1Api, type KubeConfig, type V1ResourceRule } from '@kubernetes/client-node';
+import { withRetry } from './api-errors.js';
+
+/** One permission config-rollout needs: `verb` on `group/resource` in `namespace`. */
+export interface AccessCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace: string;
+}
+
+export function describeAccess(check: AccessCheck): string {
+  const resource = check.group ? `${check.resource}.${check.group}` : check.resource;
+  return `${check.verb} ${resource} in namespace ${check.namespace}`;
+}
+
+function allows(rule: V1ResourceRule, check: AccessCheck): boolean {
+  const has = (list: string[] | undefined, value: string) =>
+    (list ?? []).some((v) => v === '*' || v === value);
+  return (
+    has(rule.verbs, check.verb) &&
+    has(rule.apiGroups, check.group) &&
+    has(rule.resources, check.resource) &&
+    (rule.resourceNames ?? []).length === 0
+  );
+}
+
+/**
+ * The checks the current user fails. One SelfSubjectRulesReview per namespace answers them all; where the
+ * authorizer says its rules are incomplete, a SelfSubjectAccessReview decides the ones the rules don't allow.
+ */
+export async function deniedAccess(kc: KubeConfig, checks: readonly AccessCheck[]): Promise<AccessCheck[]> {
+  const api = kc.makeApiClient(AuthorizationV1Api);
+  const namespaces = [...new Set(checks.map((c) => c.namespace))];
+  const denied: AccessCheck[] = [];
+  await Promise.all(
+    namespaces.map(async (namespace) => {
+      const review = await withRetry(() =>
+        api.createSelfSubjectRulesReview({ body: { spec: { namespace } } }),
+      );
+      const rules = review.status?.resourceRules ?? [];
+      for (const check of checks.filter((c) => c.namespace === namespace)) {
+        if (rules.some((rule) => allows(rule, check))) continue;
+        if (review.status?.incomplete) {
+          const answer = await withRetry(() =>
+            api.createSelfSubjectAccessReview({
+              body: { spec: { resourceAttributes: { ...check } } },
+            }),
+          );
+          if (answer.status?.allowed) continue;
+        }
+        denied.push(check);
+      }
+    }),
+  );
+  return denied;
+}

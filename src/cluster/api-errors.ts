@@ -1,0 +1,73 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/** HTTP status of a failed API call; undefined for network errors. */
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** The API server's own message (from its Status body) when there is one. */
+export function apiMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = error.body as unknown;
+    try {
+      const parsed =
+        typeof body === 'string'
+          ? (JSON.parse(body) as { message?: string })
+          : (body as { message?: string });
+      if (parsed?.message) return `${error.code}: ${parsed.message}`;
+    } catch {
+      // not JSON: fall through to the status code alone
+    }
+    return `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Worth another try: throttled, a server hiccup, or the connection dropped. */
+export function isTransient(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined)
+    return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  const code = (error as { code?: string } | undefined)?.code;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code ?? '') ||
+    /socket hang up|ECONNRESET|ECONNREFUSED|ETIMEDOUT|network|timed out|aborted/i.test(message)
+  );
+}
+
+/** Seconds the server asked us to wait (429/503 Retry-After), if it said. */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  const headers = error.headers as Record<string, string> | undefined;
+  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  const seconds = value === undefined ? NaN : Number(value);
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+export interface RetryOptions {
+  attempts: number;
+  /** First backoff in ms; doubles each time, with jitter, capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetry: RetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+/** Run a call, retrying transient failures with bounded exponential backoff (and Retry-After). */
+export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions = defaultRetry): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= options.attempts || !isTransient(error)) throw error;
+      const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+      const asked = retryAfterSeconds(error);
+      const delay =
+        asked !== undefined
+          ? Math.min(options.maxDelayMs * 2, asked * 1000)
+          : backoff * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

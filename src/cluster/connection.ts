@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig, type ClusterConnection } from './kube-config.js';
+
+export interface ResolvedCluster {
+  cluster: KubeConfig | undefined;
+  /** Said in the report: how the plan was made. */
+  notice: string;
+}
+
+/**
+ * The cluster a command talks to. Explicit flags must work; with none, kubectl's defaults are used when
+ * there are any, and a machine without any cluster credentials plans offline and says so.
+ */
+export function resolveCluster(
+  options: ClusterConnection & { offline?: boolean },
+  env: NodeJS.ProcessEnv,
+): ResolvedCluster {
+  if (options.offline)
+    return { cluster: undefined, notice: 'Planned offline, from the manifests alone (--offline).' };
+  const explicit = options.kubeconfigPath || options.kubeconfigContent || options.context;
+  const defaults =
+    Boolean(env['KUBECONFIG']) ||
+    existsSync(join(homedir(), '.kube', 'config')) ||
+    Boolean(env['KUBERNETES_SERVICE_HOST']);
+  if (!explicit && !defaults) {
+    return {
+      cluster: undefined,
+      notice: 'Planned offline, from the manifests alone: no cluster credentials were given.',
+    };
+  }
+  const cluster = loadKubeConfig(options);
+  return { cluster, notice: `Planned against the cluster of context \`${cluster.getCurrentContext()}\`.` };
+}

@@ -1,0 +1,126 @@
+import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { configMapRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
+import { toWorkload, type Workload } from '../plan/consumers.js';
+import type { KubeObject } from '../plan/manifests.js';
+import type { LiveState } from '../plan/plan.js';
+import { workloadKinds } from '../plan/workload-kinds.js';
+import type { AccessCheck } from './access-review.js';
+import { withRetry } from './api-errors.js';
+
+/** Objects per list page: large enough to keep requests few, small enough to bound each response. */
+const pageSize = 500;
+
+interface Page {
+  items: unknown[];
+  metadata?: { _continue?: string };
+}
+
+type Lister = (namespace: string, next: string | undefined) => Promise<Page>;
+
+/** Plain JSON of a typed client object (dates as strings), with the kind list items don't carry. */
+function plain(item: unknown, apiVersion: string, kind: string): KubeObject {
+  return { ...(JSON.parse(JSON.stringify(item)) as KubeObject), apiVersion, kind };
+}
+
+/** A list call for every kind the plan reads, by kind. */
+function listers(kc: KubeConfig): Record<string, Lister> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const args = (namespace: string, next: string | undefined) => ({
+    namespace,
+    limit: pageSize,
+    _continue: next,
+  });
+  return {
+    ConfigMap: (ns, next) => core.listNamespacedConfigMap(args(ns, next)),
+    Pod: (ns, next) => core.listNamespacedPod(args(ns, next)),
+    Deployment: (ns, next) => apps.listNamespacedDeployment(args(ns, next)),
+    StatefulSet: (ns, next) => apps.listNamespacedStatefulSet(args(ns, next)),
+    DaemonSet: (ns, next) => apps.listNamespacedDaemonSet(args(ns, next)),
+    ReplicaSet: (ns, next) => apps.listNamespacedReplicaSet(args(ns, next)),
+    Job: (ns, next) => batch.listNamespacedJob(args(ns, next)),
+    CronJob: (ns, next) => batch.listNamespacedCronJob(args(ns, next)),
+  };
+}
+
+async function listAll(list: Lister, namespace: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let next: string | undefined;
+  do {
+    const page = await withRetry(() => list(namespace, next));
+    items.push(...page.items);
+    next = page.metadata?._continue || undefined;
+  } while (next);
+  return items;
+}
+
+/** Objects a controller owns (a Deployment's ReplicaSets and pods, a CronJob's Jobs) roll with their owner. */
+function controlled(object: KubeObject): boolean {
+  const owners = object.metadata['ownerReferences'];
+  return Array.isArray(owners) && owners.some((o) => (o as { controller?: boolean }).controller === true);
+}
+
+export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
+  const namespace = String(object.metadata.namespace);
+  const record = (value: unknown) =>
+    value && typeof value === 'object' ? (value as Record<string, string>) : {};
+  return {
+    ref: configMapRef(namespace, object.metadata.name),
+    namespace,
+    name: object.metadata.name,
+    data: { ...record(object['data']) },
+    binaryData: { ...record(object['binaryData']) },
+    immutable: object['immutable'] === true,
+    source: null,
+    keyLines: {},
+  };
+}
+
+/**
+ * Read what the plan needs from the namespaces a change touches: one paged list per kind and namespace,
+ * never a GET per object.
+ */
+export async function readLiveState(kc: KubeConfig, namespaces: readonly string[]): Promise<LiveState> {
+  const list = listers(kc);
+  const configMaps = new Map<string, ConfigMapSnapshot>();
+  const workloads: Workload[] = [];
+  await Promise.all(
+    namespaces.flatMap((namespace) => [
+      listAll(list['ConfigMap']!, namespace).then((items) => {
+        for (const item of items) {
+          const snapshot = liveConfigMap(plain(item, 'v1', 'ConfigMap'));
+          configMaps.set(snapshot.ref, snapshot);
+        }
+      }),
+      ...workloadKinds.map((kind) =>
+        listAll(list[kind.kind]!, namespace).then((items) => {
+          const apiVersion = kind.resource.group
+            ? `${kind.resource.group}/${kind.resource.version}`
+            : kind.resource.version;
+          for (const item of items) {
+            const object = plain(item, apiVersion, kind.kind);
+            if (controlled(object)) continue;
+            const workload = toWorkload(object, namespace, null);
+            if (workload) workloads.push(workload);
+          }
+        }),
+      ),
+    ]),
+  );
+  workloads.sort((a, b) => a.id.localeCompare(b.id));
+  return { namespaces: [...namespaces], configMaps, workloads };
+}
+
+/** The permissions a live plan needs: list ConfigMaps and every workload kind in each namespace. */
+export function planAccessChecks(namespaces: readonly string[]): AccessCheck[] {
+  return namespaces.flatMap((namespace) => [
+    { verb: 'list', group: '', resource: 'configmaps', namespace },
+    ...workloadKinds.map((k) => ({
+      verb: 'list',
+      group: k.resource.group,
+      resource: k.resource.plural,
+      namespace,
+    })),
+  ]);
+}
