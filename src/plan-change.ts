@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { deniedAccess, describeAccess } from './cluster/access-review.js';
 import { planAccessChecks, readLiveState } from './cluster/live-state.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
@@ -65,7 +65,7 @@ export async function assertAccess(
   if (checks.length === 0) return;
   const denied = await deniedAccess(cluster, checks);
   if (denied.length === 0) return;
-  const user = cluster.getCurrentUser()?.name ?? 'the current user';
+  const user = await whoAmI(cluster);
   throw new AccessDeniedError(
     [
       `${user} is missing ${denied.length === 1 ? 'a permission' : `${denied.length} permissions`} config-rollout needs:`,
@@ -73,4 +73,15 @@ export async function assertAccess(
       'See "RBAC" in the README for the least-privilege Role.',
     ].join('\n'),
   );
+}
+
+/** The user the API server sees (SelfSubjectReview), for error messages; the kubeconfig's name if it won't say. */
+async function whoAmI(cluster: KubeConfig): Promise<string> {
+  try {
+    const review = await cluster.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+    if (review.status?.userInfo?.username) return review.status.userInfo.username;
+  } catch {
+    // older clusters or no permission: fall back to the kubeconfig's name for the user
+  }
+  return cluster.getCurrentUser()?.name ?? 'the current user';
 }
