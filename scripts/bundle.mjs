@@ -1,20 +1,13 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js) with ncc, one self-contained file each.
+// Both are built first and dist/ is replaced only when both succeed.
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  readFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ncc = join('node_modules', '.bin', 'ncc');
 
-function bundle(entry, target) {
+function bundle(entry) {
   const out = mkdtempSync(join(tmpdir(), 'config-rollout-ncc-'));
   execFileSync(
     ncc,
@@ -23,19 +16,25 @@ function bundle(entry, target) {
       stdio: 'inherit',
     },
   );
-  const produced = readdirSync(out);
-  const extra = produced.filter((f) => f !== 'index.js' && f !== 'package.json');
+  const extra = readdirSync(out).filter((f) => f !== 'index.js' && f !== 'package.json');
   if (extra.length > 0) throw new Error(`ncc emitted more than one file for ${entry}: ${extra.join(', ')}`);
-  renameSync(join(out, 'index.js'), target);
+  const code = readFileSync(join(out, 'index.js'), 'utf8');
   rmSync(out, { recursive: true, force: true });
+  return code;
 }
 
-rmSync('dist', { recursive: true, force: true });
-execFileSync('mkdir', ['-p', 'dist']);
-bundle('src/index.ts', 'dist/index.js');
-bundle('src/cli.ts', 'dist/cli.js');
+const action = bundle('src/index.ts');
+const cli = bundle('src/cli.ts');
+const staging = mkdtempSync(join(tmpdir(), 'config-rollout-dist-'));
+writeFileSync(join(staging, 'index.js'), action);
+writeFileSync(join(staging, 'cli.js'), cli.startsWith('#!') ? cli : `#!/usr/bin/env node\n${cli}`);
+chmodSync(join(staging, 'cli.js'), 0o755);
 // The bundles are ES modules; this marks them so for Node wherever dist/ is copied.
-writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }, null, 2) + '\n');
-const cli = readFileSync('dist/cli.js', 'utf8');
-if (!cli.startsWith('#!')) writeFileSync('dist/cli.js', `#!/usr/bin/env node\n${cli}`);
-chmodSync('dist/cli.js', 0o755);
+writeFileSync(join(staging, 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n');
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+for (const file of readdirSync(staging)) {
+  writeFileSync(join('dist', file), readFileSync(join(staging, file)));
+  if (file === 'cli.js') chmodSync(join('dist', file), 0o755);
+}
+rmSync(staging, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { applyChange } from './apply/apply-change.js';
 import { resolveCluster } from './cluster/connection.js';
 import { loadKubeConfig } from './cluster/kube-config.js';
+import { parseDuration } from './duration.js';
 import { hasBlockers } from './plan/plan.js';
 import { buildReferenceGraph } from './plan/reference-graph.js';
 import { planChange } from './plan-change.js';
@@ -48,14 +49,6 @@ function baseOf(opts: ChangeOptions): { gitRef: string } | { paths: string[] } {
     throw new InputError('Give exactly one of --base PATH... or --base-ref GITREF.');
   }
   return opts.baseRef !== undefined ? { gitRef: opts.baseRef } : { paths: opts.base! };
-}
-
-/** Durations like 90s, 10m, 1h or plain seconds. */
-function parseDuration(name: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new InputError(`Invalid ${name} "${value}": expected a duration like 90s or 10m.`);
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * scale;
 }
 
 function buildProgram(): Command {

@@ -1,16 +1,36 @@
 import * as core from '@actions/core';
 import type { VolumeMountPolicy } from './plan/decide.js';
+import { parseDuration } from './duration.js';
 import { InputError } from './sources/input-error.js';
+
+export type ModeSetting = 'auto' | 'plan' | 'apply';
+/** Which findings fail the check: blockers, any warning, or drift (live differs from the base). */
+export type FailOn = 'blocker' | 'warning' | 'drift';
 
 /** Everything the action was asked to do, read and validated once. */
 export interface Settings {
-  /** Manifest files, folders or globs, one per line. */
+  mode: ModeSetting;
+  /** Manifest files, folders or globs. */
   manifests: string[];
   namespace: string;
-  /** Git revision of the base; defaults to the pull request's base commit. */
+  /** Git revision of the base; defaults to the event's (PR base, push `before`). */
   baseRef: string | undefined;
+  /** kubeconfig content; undefined uses KUBECONFIG, ~/.kube/config or in-cluster. */
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  githubToken: string;
+  comment: boolean;
+  failOn: Set<FailOn>;
   volumeMounts: VolumeMountPolicy;
-  /** Write the plan to the job summary. */
+  timeoutMs: number;
+  failureGraceMs: number;
+  maxParallel: number;
+  rollback: boolean;
+  dryRun: boolean;
+  offline: boolean;
+  prune: boolean;
+  /** GitHub environment for a Deployment record on apply; undefined records none. */
+  environment: string | undefined;
   summary: boolean;
 }
 
@@ -18,21 +38,44 @@ export function readSettings(): Settings {
   const manifests = core.getMultilineInput('manifests', { required: true }).flatMap(splitList);
   if (manifests.length === 0)
     throw new InputError(`Invalid 'manifests': expected at least one path or glob.`);
+  const failOn = new Set(
+    splitList(core.getInput('fail-on') || 'blocker')
+      .filter((v) => v !== 'none')
+      .map((v) => oneOf('fail-on', v, ['blocker', 'warning', 'drift'] as const)),
+  );
+  const kubeconfig = core.getInput('kubeconfig');
+  if (kubeconfig) core.setSecret(kubeconfig);
+  const token = core.getInput('github-token');
+  if (token) core.setSecret(token);
   return {
+    mode: oneOf('mode', core.getInput('mode') || 'auto', ['auto', 'plan', 'apply'] as const),
     manifests,
     namespace: nonEmpty('namespace', core.getInput('namespace') || 'default'),
     baseRef: core.getInput('base-ref') || undefined,
+    kubeconfig: kubeconfig || undefined,
+    context: core.getInput('context') || undefined,
+    githubToken: token,
+    comment: booleanInput('comment', true),
+    failOn,
     volumeMounts: oneOf('volume-mounts', core.getInput('volume-mounts') || 'restart', [
       'restart',
       'hot-reload',
-    ]),
-    summary: core.getBooleanInput('summary'),
+    ] as const),
+    timeoutMs: duration('timeout', core.getInput('timeout') || '5m'),
+    failureGraceMs: duration('failure-grace', core.getInput('failure-grace') || '20s'),
+    maxParallel: wholeNumber('max-parallel', core.getInput('max-parallel') || '5'),
+    rollback: booleanInput('rollback', true),
+    dryRun: booleanInput('dry-run', false),
+    offline: booleanInput('offline', false),
+    prune: booleanInput('prune', false),
+    environment: core.getInput('environment') || undefined,
+    summary: booleanInput('summary', true),
   };
 }
 
 function splitList(line: string): string[] {
   return line
-    .split(',')
+    .split(/[,\n]/)
     .map((s) => s.trim())
     .filter(Boolean);
 }
@@ -45,4 +88,23 @@ function nonEmpty(name: string, value: string): string {
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InputError(`Invalid '${name}' "${value}": expected one of ${allowed.join(', ')}.`);
+}
+
+function booleanInput(name: string, fallback: boolean): boolean {
+  const value = core.getInput(name).trim().toLowerCase();
+  if (value === '') return fallback;
+  if (['true', 'yes', 'on'].includes(value)) return true;
+  if (['false', 'no', 'off'].includes(value)) return false;
+  throw new InputError(`Invalid '${name}' "${value}": expected true or false.`);
+}
+
+function wholeNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError(`Invalid '${name}' "${value}": expected a whole number of at least 1.`);
+  return n;
+}
+
+function duration(name: string, value: string): number {
+  return parseDuration(`'${name}'`, value);
 }

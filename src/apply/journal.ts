@@ -44,7 +44,6 @@ function snapshotOf(namespace: string, journal: Journal): ConfigMapSnapshot {
     binaryData: {},
     immutable: false,
     source: null,
-    keyLines: {},
   };
 }
 

@@ -73,7 +73,6 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
     binaryData: { ...record(object['binaryData']) },
     immutable: object['immutable'] === true,
     source: null,
-    keyLines: {},
   };
 }
 

@@ -14,7 +14,6 @@ export interface ConfigMapSnapshot {
   immutable: boolean;
   /** Where it is defined; null for the live cluster. */
   source: SourceLocation | null;
-  keyLines: Record<string, number>;
 }
 
 export function configMapRef(namespace: string, name: string): string {
@@ -62,7 +61,7 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
   const ref = configMapRef(object.namespace!, object.name);
   const at = (key: string): SourceLocation => ({
     file: object.source.file,
-    line: object.keyLines[key] ?? object.source.line,
+    line: object.lineOfKey(key),
   });
   const data: Record<string, string> = {};
   const binaryData: Record<string, string> = {};
@@ -128,7 +127,6 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     binaryData,
     immutable: object.body['immutable'] === true,
     source: object.source,
-    keyLines: object.keyLines,
   };
 }
 

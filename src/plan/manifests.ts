@@ -1,3 +1,4 @@
+import jsYaml from 'js-yaml';
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode, type Tags } from 'yaml';
 import { finding, type Finding, type SourceLocation } from './findings.js';
 
@@ -23,8 +24,8 @@ export interface ManifestObject {
   namespace: string | null;
   body: KubeObject;
   source: SourceLocation;
-  /** Line of each key under `data` / `binaryData` (ConfigMaps and Secrets), for findings on one key. */
-  keyLines: Record<string, number>;
+  /** Line of a key under `data` / `binaryData` / `stringData` (ConfigMaps, Secrets), for findings on one key. */
+  lineOfKey(key: string): number;
 }
 
 /** A file that can't be read as YAML: the CLI exits 2 on these, naming file, line and column. */
@@ -45,6 +46,8 @@ export interface ParsedManifests {
 export interface ParseOptions {
   /** Namespace for namespaced objects that set none (kubectl's `-n`). */
   defaultNamespace: string;
+  /** Read every document with the exact (slower) parser; tests compare both paths with it. */
+  exact?: boolean;
 }
 
 /** Kinds that have no namespace. Unknown kinds (custom resources) are taken as namespaced, as most are. */
@@ -106,55 +109,240 @@ export function parseManifests(files: readonly ManifestFile[], options: ParseOpt
   return result;
 }
 
+/**
+ * Kubernetes' YAML 1.1 booleans (go-yaml v2): true/y/yes/on and false/n/no/off, in their common cases.
+ * js-yaml's core schema reads y/yes/on as strings; this type replaces its bool type (same tag) so the fast
+ * path agrees with the exact one.
+ */
+const yaml11True = /^(?:true|True|TRUE|y|Y|yes|Yes|YES|on|On|ON)$/;
+const yaml11False = /^(?:false|False|FALSE|n|N|no|No|NO|off|Off|OFF)$/;
+const yaml11Bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (yaml11True.test(data) || yaml11False.test(data)),
+  construct: (data: string) => yaml11True.test(data),
+});
+// Merge keys (`<<: *base`) need an alias, and documents with aliases take the exact path.
+const fastSchema = jsYaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool] });
+
+/** One `---`-separated document of a file: its text and the 1-based line where it starts. */
+interface Chunk {
+  text: string;
+  firstLine: number;
+}
+
+/**
+ * Split a YAML stream at document markers. A line starting with `---` or `...` followed by a space or the
+ * line end is a marker wherever it stands (YAML forbids such lines inside content), so this is exact.
+ */
+function splitDocuments(text: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r]|$)/gm;
+  let start = 0;
+  let startLine = 1;
+  let line = 1;
+  let lastIndex = 0;
+  for (const m of text.matchAll(marker)) {
+    line += countLines(text, lastIndex, m.index);
+    lastIndex = m.index;
+    if (m.index > start) chunks.push({ text: text.slice(start, m.index), firstLine: startLine });
+    if (m[0] === '...') {
+      // A document end: what follows the marker on its line is not content.
+      const eol = text.indexOf('\n', m.index);
+      start = eol === -1 ? text.length : eol + 1;
+      startLine = line + 1;
+    } else {
+      start = m.index;
+      startLine = line;
+    }
+  }
+  if (start < text.length) chunks.push({ text: text.slice(start), firstLine: startLine });
+  return chunks;
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Anchors and aliases (`&a`, `*a`) go to the exact parser, which bounds alias expansion. */
+const mayHaveAliases = /(?:^|[\s[{,:-])[&*][^\s,[\]{}]/;
+
 function parseFile(file: ManifestFile, options: ParseOptions, out: ParsedManifests): void {
   const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
-  const lineCounter = new LineCounter();
-  const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   const looksTemplated = text.includes('{{');
+  for (const chunk of splitDocuments(text)) {
+    if (
+      !options.exact &&
+      !mayHaveAliases.test(chunk.text) &&
+      parseChunkFast(file.path, chunk, looksTemplated, options, out)
+    )
+      continue;
+    if (!parseChunkExact(file.path, chunk, looksTemplated, options, out)) return;
+  }
+}
+
+/**
+ * The fast path: js-yaml reads the document, and lines are found by scanning its text only when a list
+ * item or a key needs one. Anything unusual (an error, a flow-style list) returns false for the exact path.
+ */
+function parseChunkFast(
+  path: string,
+  chunk: Chunk,
+  templated: boolean,
+  options: ParseOptions,
+  out: ParsedManifests,
+): boolean {
+  let value: unknown;
+  try {
+    value = jsYaml.load(chunk.text, { schema: fastSchema, json: false });
+  } catch {
+    return false;
+  }
+  if (value === null || value === undefined) return true;
+  const lines = chunk.text.split('\n');
+  const first = lines.findIndex(
+    (l) => !/^\s*(?:#.*)?$/.test(l) && !/^---\s*(?:#.*)?$/.test(l) && !l.startsWith('%'),
+  );
+  const at = { file: path, line: chunk.firstLine + Math.max(0, first) };
+  const items = isPlainObject(value) && Array.isArray(value['items']) ? value['items'] : undefined;
+  let itemLines: number[] | undefined;
+  if (items && isPlainObject(value) && isListKind(value)) {
+    itemLines = listItemLines(lines).map((i) => chunk.firstLine + i);
+    if (itemLines.length !== items.length) return false;
+  }
+  const locate: Locator = {
+    itemAt: (i) => (itemLines ? { file: path, line: itemLines[i]! } : at),
+    item: () => locate,
+    lineOfKey: () => (key) => chunk.firstLine + keyLineIn(lines, key, at.line - chunk.firstLine),
+  };
+  collect(value, locate, at, templated, options, out);
+  return true;
+}
+
+/** Lines (0-based within the chunk) where the items of a top-level block-style `items:` list start. */
+function listItemLines(lines: readonly string[]): number[] {
+  const start = lines.findIndex((l) => /^items:\s*(?:#.*)?$/.test(l));
+  if (start === -1) return [];
+  const found: number[] = [];
+  let indent: number | undefined;
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\S/.test(line) && !line.startsWith('-')) break;
+    const m = /^(\s*)- /.exec(line) ?? /^(\s*)-$/.exec(line);
+    if (!m) continue;
+    indent ??= m[1]!.length;
+    if (m[1]!.length === indent) found.push(i);
+  }
+  return found;
+}
+
+/** The line (0-based within the chunk) of `key:` at or after `from`, or `from` when it can't be told. */
+function keyLineIn(lines: readonly string[], key: string, from: number): number {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^\\s*(?:-\\s+)?(?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
+  for (let i = from; i < lines.length; i++) if (pattern.test(lines[i]!)) return i;
+  const inline = new RegExp(`[{,\\s](?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
+  for (let i = from; i < lines.length; i++) if (inline.test(lines[i]!)) return i;
+  return from;
+}
+
+/** The exact path: the `yaml` library's AST, with precise errors and bounded alias expansion. */
+function parseChunkExact(
+  path: string,
+  chunk: Chunk,
+  templated: boolean,
+  options: ParseOptions,
+  out: ParsedManifests,
+): boolean {
+  const lineCounter = new LineCounter();
+  const offsetLine = chunk.firstLine - 1;
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line + offsetLine;
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter, version: '1.1', customTags: withoutTimestamps });
+    docs = parseAllDocuments(chunk.text, { lineCounter, version: '1.1', customTags: withoutTimestamps });
   } catch (error) {
-    out.errors.push({ file: file.path, line: 1, column: 1, message: errorText(error) });
-    return;
+    out.errors.push({ file: path, line: chunk.firstLine, column: 1, message: errorText(error) });
+    return true;
   }
-  // parseAllDocuments returns an EmptyStream (not an array) for a file without documents.
-  if (!Array.isArray(docs)) return;
+  if (!Array.isArray(docs)) return true;
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
-      const [line, column] = first.linePos?.[0] ? [first.linePos[0].line, first.linePos[0].col] : [1, 1];
-      if (looksTemplated) {
-        out.notes.push(templateNote(file.path, line));
-        return;
+      const [line, column] = first.linePos?.[0]
+        ? [first.linePos[0].line + offsetLine, first.linePos[0].col]
+        : [chunk.firstLine, 1];
+      if (templated) {
+        out.notes.push(templateNote(path, line));
+        return false;
       }
-      out.errors.push({ file: file.path, line, column, message: firstLine(first.message) });
+      out.errors.push({ file: path, line, column, message: firstLine(first.message) });
       continue;
     }
     const root = doc.contents as YamlNode | null;
     if (root === null) continue;
-    const docLine = root.range ? lineOf(root.range[0]) : 1;
+    const at = { file: path, line: root.range ? lineOf(root.range[0]) : chunk.firstLine };
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount });
     } catch (error) {
-      out.errors.push({ file: file.path, line: docLine, column: 1, message: errorText(error) });
+      out.errors.push({ file: path, line: at.line, column: 1, message: errorText(error) });
       continue;
     }
     if (value === null || value === undefined) continue;
-    const before = out.notes.length;
-    collectObject(value, root, { file: file.path, line: docLine }, lineOf, options, out);
-    if (looksTemplated && out.notes.length > before) {
-      out.notes.splice(before, out.notes.length - before, templateNote(file.path, docLine));
-    }
+    collect(value, nodeLocator(path, root, lineOf), at, templated, options, out);
+  }
+  return true;
+}
+
+/** Where the parts of one parsed value were written. */
+interface Locator {
+  itemAt(index: number): SourceLocation;
+  item(index: number): Locator;
+  lineOfKey(): (key: string) => number;
+}
+
+function nodeLocator(path: string, node: YamlNode, lineOf: (offset: number) => number): Locator {
+  const items = isMap(node) ? node.get('items', true) : undefined;
+  const itemNode = (i: number) => (isSeq(items) ? (items.items[i] as YamlNode | undefined) : undefined);
+  return {
+    itemAt: (i) => {
+      const n = itemNode(i);
+      return { file: path, line: n?.range ? lineOf(n.range[0]) : node.range ? lineOf(node.range[0]) : 1 };
+    },
+    item: (i) => nodeLocator(path, itemNode(i) ?? node, lineOf),
+    lineOfKey: () => {
+      const lines = dataKeyLines(node, lineOf);
+      const fallback = node.range ? lineOf(node.range[0]) : 1;
+      return (key) => lines[key] ?? fallback;
+    },
+  };
+}
+
+function isListKind(value: Record<string, unknown>): boolean {
+  const kind = value['kind'];
+  return typeof kind === 'string' && (kind === 'List' || kind.endsWith('List'));
+}
+
+function collect(
+  value: unknown,
+  locate: Locator,
+  at: SourceLocation,
+  templated: boolean,
+  options: ParseOptions,
+  out: ParsedManifests,
+): void {
+  const before = out.notes.length;
+  collectObject(value, locate, at, options, out);
+  if (templated && out.notes.length > before) {
+    out.notes.splice(before, out.notes.length - before, templateNote(at.file, at.line));
   }
 }
 
 function collectObject(
   value: unknown,
-  node: YamlNode,
+  locate: Locator,
   at: SourceLocation,
-  lineOf: (offset: number) => number,
   options: ParseOptions,
   out: ParsedManifests,
 ): void {
@@ -178,12 +366,7 @@ function collectObject(
       out.notes.push(skipped(at, `a ${kind} without items`));
       return;
     }
-    const itemNodes = isMap(node) ? node.get('items', true) : undefined;
-    items.forEach((item, i) => {
-      const itemNode = isSeq(itemNodes) ? (itemNodes.items[i] as YamlNode | undefined) : undefined;
-      const itemAt = itemNode?.range ? { file: at.file, line: lineOf(itemNode.range[0]) } : at;
-      collectObject(item, itemNode ?? node, itemAt, lineOf, options, out);
-    });
+    items.forEach((item, i) => collectObject(item, locate.item(i), locate.itemAt(i), options, out));
     return;
   }
   const metadata = value['metadata'];
@@ -199,6 +382,7 @@ function collectObject(
     : typeof declared === 'string' && declared !== ''
       ? declared
       : options.defaultNamespace;
+  const carriesData = kind === 'ConfigMap' || kind === 'Secret';
   out.objects.push({
     apiVersion,
     kind,
@@ -206,17 +390,19 @@ function collectObject(
     namespace,
     body: value as KubeObject,
     source: at,
-    keyLines: dataKeyLines(kind, node, lineOf),
+    lineOfKey: carriesData ? lazy(locate.lineOfKey) : () => at.line,
   });
 }
 
-function dataKeyLines(
-  kind: string,
-  node: YamlNode,
-  lineOf: (offset: number) => number,
-): Record<string, number> {
+/** Compute a line lookup on first use: most objects never need one. */
+function lazy(make: () => (key: string) => number): (key: string) => number {
+  let lookup: ((key: string) => number) | undefined;
+  return (key) => (lookup ??= make())(key);
+}
+
+function dataKeyLines(node: YamlNode, lineOf: (offset: number) => number): Record<string, number> {
   const lines: Record<string, number> = {};
-  if ((kind !== 'ConfigMap' && kind !== 'Secret') || !isMap(node)) return lines;
+  if (!isMap(node)) return lines;
   for (const field of ['data', 'binaryData', 'stringData']) {
     const map = node.get(field, true);
     if (!isMap(map)) continue;

@@ -61,3 +61,24 @@ function catFiles(ref: string, paths: readonly string[], cwd: string): Promise<B
     child.stdin.end(paths.map((p) => `${ref}:./${p}`).join('\n') + '\n');
   });
 }
+
+/**
+ * Make sure a commit is in the checkout (actions/checkout fetches one commit by default): fetch it from
+ * `origin` when missing, with a clear error when that fails.
+ */
+export async function ensureCommit(sha: string, cwd: string): Promise<void> {
+  const present = () =>
+    git(['cat-file', '-e', `${sha}^{commit}`], cwd).then(
+      () => true,
+      () => false,
+    );
+  if (await present()) return;
+  await git(['fetch', '--no-tags', '--depth=1', 'origin', sha], cwd).catch((error: unknown) => {
+    const detail =
+      error instanceof Error ? error.message.split('\n').slice(-2).join(' ').trim() : String(error);
+    throw new InputError(
+      `The base commit ${sha} is not in the checkout and could not be fetched (${detail}). Use actions/checkout with fetch-depth: 0.`,
+    );
+  });
+  if (!(await present())) throw new InputError(`The base commit ${sha} is still missing after fetching it.`);
+}

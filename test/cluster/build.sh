@@ -48,13 +48,16 @@ find_built() {
   return 1
 }
 
+# A string field of `go mod download -json` output (one field a line; paths without quotes or backslashes).
+json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"; }
+
 # First candidate version of a module that the proxy serves; prints "version<TAB>go.mod path<TAB>dir".
 resolve_module() { # module candidates...
   local module=$1 v json
   shift
   for v in "$@"; do
     if json=$(go mod download -json "$module@$v" 2>/dev/null) && ! grep -q '"Error"' <<<"$json"; then
-      printf '%s\t%s\t%s\n' "$v" "$(jq -r .GoMod <<<"$json")" "$(jq -r .Dir <<<"$json")"
+      printf '%s\t%s\t%s\n' "$v" "$(json_field GoMod <<<"$json")" "$(json_field Dir <<<"$json")"
       return 0
     fi
     log "$module@$v is not available, trying the next candidate"
@@ -133,17 +136,22 @@ build_all() { # out_dir k8s etcd kwok k8s_gomod k8s_dir etcd_gomod etcd_dir kwok
   log "kwok built in $((SECONDS - start))s"
 
   start=$SECONDS
-  log "kubernetes $k8s: preparing wrapper module (this is the long part: 15-40 min on 2 cores when cold)"
+  log "kubernetes $k8s: preparing wrapper module (the long part: about 10 min on 2 cores with a cold Go cache)"
   write_k8s_wrapper "$work/kubernetes" "$k8s" "$5" "$6"
   local ld="-s -w" pkg
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
+  # go build is silent while it compiles; say every minute that it is still going.
+  (while sleep 60 && kill -0 $$ 2>/dev/null; do log "still compiling kubernetes ($((SECONDS - start))s)"; done) &
+  TICKER=$!
   (cd "$work/kubernetes" && go build -p 2 -trimpath -ldflags "$ld" -o "$out/bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
     k8s.io/kubernetes/cmd/kubectl)
+  kill "$TICKER" 2>/dev/null || true
+  TICKER=
   log "kubernetes built in $((SECONDS - start))s"
 
   local b
@@ -182,8 +190,9 @@ main() {
   fi
   if ! is_built "$dir"; then
     local tmp="$CACHE_ROOT/.tmp-$key-$$" start=$SECONDS
-    rm -rf "$tmp"
-    trap 'rm -rf "$tmp"' EXIT
+    # Holding the lock, so any other .tmp dir of this key is left over from a killed build.
+    rm -rf "$CACHE_ROOT/.tmp-$key-"*
+    trap 'rm -rf "$tmp"; [[ -z ${TICKER:-} ]] || kill "$TICKER" 2>/dev/null' EXIT
     log "building $key (go build logs follow)"
     build_all "$tmp" "${k8s[0]}" "${etcd[0]}" "${kwok[0]}" \
       "${k8s[1]}" "${k8s[2]}" "${etcd[1]}" "${etcd[2]}" "${kwok[1]}" "${kwok[2]}"

@@ -5,10 +5,12 @@
 # Everything listens on 127.0.0.1 only; state, certs, logs and pids live in <repo>/.cluster (git-ignored).
 #
 # Usage: cluster.sh up        build if needed, start, wait until pods can run; prints the kubeconfig path
-#        cluster.sh down      stop everything and delete <repo>/.cluster
+#        cluster.sh down      stop everything and delete <repo>/.cluster (but the logs, kept in last-logs/)
 #        cluster.sh status    exit 0 and say so when up; exit 1 when down
 #        cluster.sh build     only build (or find) the binaries
 #        cluster.sh kubectl …  run the cached kubectl against the cluster
+#        cluster.sh acquire|release <pid>   for test runs (global-setup.ts): up if needed + hold, let go
+#                             (+ down when the last holder lets go of a cluster that a test run started)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,7 +62,13 @@ stop_all() {
 }
 
 # ---------------------------------------------------------------------------------------------- ports
-port_is_free() { [[ -z $(ss -Htln "sport = :$1" 2>/dev/null) ]]; }
+port_is_free() {
+  if command -v ss >/dev/null; then
+    [[ -z $(ss -Htln "sport = :$1") ]]
+  else
+    ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
 
 pick_ports() { # count -> distinct free ports in 20000-39999
   local want=$1 chosen=() p tries=0
@@ -215,15 +223,62 @@ resolve_bin() { # $1: build if missing?
   source "$dir/versions.env"
 }
 
-cmd_up() {
+# Every command that changes the cluster holds this lock: two `up`s at once, the second waits and finds it up.
+lock_state() {
   mkdir -p "$STATE"
-  exec 8>"$STATE/.lock" # two `up`s at once: the second waits, then finds the cluster up
+  exec 8>"$STATE/.lock"
   flock 8
+}
+
+cmd_up() {
+  lock_state
   if is_up; then
+    # Started for a test run until now: from here on it stays up after the run.
+    rm -f "$STATE/started-for-tests"
     log "already up (kube-apiserver https://127.0.0.1:$APISERVER_PORT)"
     printf '%s\n' "$KUBECONFIG_PATH"
     return 0
   fi
+  start_cluster
+}
+
+# Test runs share one cluster: each run (vitest global setup) holds it under its process id, and the last
+# run to let go stops it, unless it was up before any run needed it (`cluster.sh up` by hand).
+cmd_acquire() { # holder-pid
+  [[ ${1:-} =~ ^[0-9]+$ ]] || die "usage: cluster.sh acquire <holder pid>"
+  lock_state
+  if is_up; then
+    log "using the running cluster (kube-apiserver https://127.0.0.1:$APISERVER_PORT)"
+  else
+    start_cluster >/dev/null
+    touch "$STATE/started-for-tests"
+  fi
+  mkdir -p "$STATE/holders"
+  touch "$STATE/holders/$1"
+  printf '%s\n' "$KUBECONFIG_PATH"
+}
+
+cmd_release() { # holder-pid
+  [[ ${1:-} =~ ^[0-9]+$ ]] || die "usage: cluster.sh release <holder pid>"
+  [[ -d $STATE ]] || return 0
+  lock_state
+  rm -f "$STATE/holders/$1"
+  local h
+  for h in "$STATE"/holders/*; do
+    [[ -e $h ]] || continue
+    if kill -0 "$(basename "$h")" 2>/dev/null; then
+      log "still used by test run $(basename "$h"); leaving it up"
+      return 0
+    fi
+    rm -f "$h" # a run that died without letting go
+  done
+  if [[ -f $STATE/started-for-tests ]]; then
+    cmd_down_locked
+    log "down"
+  fi
+}
+
+start_cluster() {
   if [[ -d $STATE/pids ]]; then
     log "found a half-running cluster; cleaning it up first"
     cmd_down_locked
@@ -236,7 +291,7 @@ cmd_up() {
   make_pki
 
   local ports
-  mapfile -t ports < <(pick_ports 7)
+  mapfile -t ports < <(pick_ports 6)
   cat >"$STATE/ports.env" <<EOF
 ETCD_PORT=${ports[0]}
 ETCD_PEER_PORT=${ports[1]}
@@ -244,7 +299,6 @@ APISERVER_PORT=${ports[2]}
 CONTROLLER_MANAGER_PORT=${ports[3]}
 SCHEDULER_PORT=${ports[4]}
 KWOK_PORT=${ports[5]}
-KWOK_NODE_PORT=${ports[6]}
 EOF
   # shellcheck source=/dev/null
   source "$STATE/ports.env"
@@ -290,7 +344,7 @@ EOF
     --leader-elect=false --profiling=false
   start_component kwok --config="$STATE/kwok.yaml" --kubeconfig="$KUBECONFIG_PATH" \
     --manage-all-nodes=true --server-address="127.0.0.1:$KWOK_PORT" \
-    --node-ip=127.0.0.1 --node-port="$KWOK_NODE_PORT" --node-lease-duration-seconds=40
+    --node-ip=127.0.0.1 --cidr=10.244.0.1/16 --node-lease-duration-seconds=40
   wait_until kube-controller-manager 60 https_healthz "$CONTROLLER_MANAGER_PORT" || fail_with_logs kube-controller-manager
   wait_until kube-scheduler 60 https_healthz "$SCHEDULER_PORT" || fail_with_logs kube-scheduler
   wait_until kwok 60 curl -fsS --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" || fail_with_logs kwok
@@ -332,14 +386,18 @@ metadata:
 
 cmd_down_locked() {
   stop_all
-  # Keep the lock file (another `up` may hold it); everything else goes.
-  find "$STATE" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
+  # The logs of the cluster just stopped stay in last-logs/ (for a look after a failed test run) until the
+  # next `down`; the lock file stays as another `up` may hold it; everything else goes.
+  if [[ -d $STATE/logs ]]; then
+    rm -rf "$STATE/last-logs"
+    mv "$STATE/logs" "$STATE/last-logs"
+  fi
+  find "$STATE" -mindepth 1 -maxdepth 1 ! -name .lock ! -name last-logs -exec rm -rf {} +
 }
 
 cmd_down() {
   [[ -d $STATE ]] || { log "not running"; return 0; }
-  exec 8>"$STATE/.lock"
-  flock 8
+  lock_state
   cmd_down_locked
   log "down"
 }
@@ -355,13 +413,15 @@ cmd_status() {
     local n
     for n in $COMPONENTS; do pid_of "$n" >/dev/null || log "  $n is not running"; done
   fi
-  log "down"
+  log "not running"
   return 1
 }
 
 case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
+acquire) cmd_acquire "${2:-}" ;;
+release) cmd_release "${2:-}" ;;
 status) cmd_status ;;
 build) resolve_bin build && log "binaries in $BIN ($K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)" ;;
 kubectl)
@@ -370,7 +430,7 @@ kubectl)
   kubectl_ "$@"
   ;;
 *)
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
   ;;
 esac

@@ -1,9 +1,10 @@
 // Vitest global setup for integration tests: one real control plane per test run.
 //
 // - CONFIG_ROLLOUT_TEST_KUBECONFIG set: use that cluster as is (never started or stopped here).
-// - a cluster from `npm run cluster -- up` already running: use it and leave it running.
-// - otherwise: start one with test/cluster/cluster.sh (building the binaries first on a cold cache) and stop it
-//   when the run ends.
+// - otherwise `cluster.sh acquire <our pid>`: use the running cluster of this checkout or start one (building
+//   the binaries first on a cold cache), and `cluster.sh release <our pid>` at the end. The cluster stops when
+//   the last test run using it lets go, unless it was started by hand (`npm run cluster -- up`), which keeps it
+//   up. So two runs at once (say a developer and an editor plugin) share it without pulling it from each other.
 // Tests read the kubeconfig path with inject('kubeconfigPath'); test/cluster/test-env.ts wraps that.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,9 +25,11 @@ interface ScriptResult {
 }
 
 // Progress (stderr) goes straight to the terminal: a cold build takes many minutes and should show it.
-function runClusterScript(command: 'up' | 'down' | 'status'): Promise<ScriptResult> {
+function runClusterScript(command: 'acquire' | 'release'): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [clusterScript, command], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('bash', [clusterScript, command, String(process.pid)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
@@ -45,17 +48,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
 
-  const alreadyUp = (await runClusterScript('status')).exitCode === 0;
-  const up = await runClusterScript('up');
-  const kubeconfigPath = up.stdout.trim().split('\n').at(-1) ?? '';
-  if (up.exitCode !== 0 || !existsSync(kubeconfigPath)) {
-    throw new Error(`bash ${clusterScript} up failed (exit ${up.exitCode}); see its output above`);
+  const acquired = await runClusterScript('acquire');
+  const kubeconfigPath = acquired.stdout.trim().split('\n').at(-1) ?? '';
+  if (acquired.exitCode !== 0 || !existsSync(kubeconfigPath)) {
+    throw new Error(`bash ${clusterScript} acquire failed (exit ${acquired.exitCode}); see its output above`);
   }
   project.provide('kubeconfigPath', kubeconfigPath);
 
-  if (alreadyUp) return undefined;
   return async () => {
-    const down = await runClusterScript('down');
-    if (down.exitCode !== 0) throw new Error(`bash ${clusterScript} down failed (exit ${down.exitCode})`);
+    const released = await runClusterScript('release');
+    if (released.exitCode !== 0) {
+      throw new Error(`bash ${clusterScript} release failed (exit ${released.exitCode})`);
+    }
   };
 }

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { VolumeMountPolicy } from '../../src/plan/decide.js';
 import { buildReferenceGraph } from '../../src/plan/reference-graph.js';
 import { planChange } from '../../src/plan-change.js';
+import { parseManifests } from '../../src/plan/manifests.js';
 import { loadManifests } from '../../src/sources/load-manifests.js';
+import { readManifestFiles } from '../../src/sources/manifest-files.js';
 import { repoRoot } from '../cli/run-cli.js';
 
 const corpus = join(repoRoot, '..', 'shared', 'corpus');
@@ -178,4 +180,32 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
       plan.findings.filter((f) => f.severity === 'blocker').map((f) => [f.code, f.file, f.line]),
     ).toEqual([['immutable-changed', 'head/content/en/examples/configmap/immutable-configmap.yaml', 1]]);
   });
+});
+
+describe.runIf(existsSync(corpus))('the fast YAML path', () => {
+  it.each(Object.keys(folders))(
+    'reads %s exactly as the exact parser does, lines included',
+    async (folder) => {
+      const files = await readManifestFiles([folder], corpus);
+      const fast = parseManifests(files, { defaultNamespace: 'default' });
+      const exact = parseManifests(files, { defaultNamespace: 'default', exact: true });
+      const view = (r: typeof fast) => ({
+        objects: r.objects.map((o) => ({
+          id: `${o.kind}/${o.namespace}/${o.name}`,
+          source: o.source,
+          body: o.body,
+        })),
+        notes: r.notes,
+        errors: r.errors,
+      });
+      expect(view(fast)).toEqual(view(exact));
+      for (const [f, e] of fast.objects.map((o, i) => [o, exact.objects[i]!] as const)) {
+        const keys = Object.keys({ ...(f.body['data'] as object), ...(f.body['binaryData'] as object) });
+        expect(
+          keys.map((k) => f.lineOfKey(k)),
+          `${f.kind}/${f.name} key lines`,
+        ).toEqual(keys.map((k) => e.lineOfKey(k)));
+      }
+    },
+  );
 });

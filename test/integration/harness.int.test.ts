@@ -45,7 +45,12 @@ function podTemplate(app: string, configMap: string): V1PodTemplateSpec {
   };
 }
 
-function deployment(name: string, replicas: number, configMap: string, spec: Partial<V1DeploymentSpec> = {}): V1Deployment {
+function deployment(
+  name: string,
+  replicas: number,
+  configMap: string,
+  spec: Partial<V1DeploymentSpec> = {},
+): V1Deployment {
   return {
     metadata: { name },
     spec: {
@@ -72,17 +77,34 @@ function rolloutFields(d: V1Deployment) {
   };
 }
 
-async function waitForDeploymentRolledOut(namespace: string, name: string, replicas: number): Promise<V1Deployment> {
-  const done = { observedCurrentGeneration: true, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+async function waitForDeploymentRolledOut(
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<V1Deployment> {
+  const done = {
+    observedCurrentGeneration: true,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+  };
   let last: ReturnType<typeof rolloutFields> | undefined;
   try {
-    return await waitFor(async () => {
-      const d = await apps.readNamespacedDeployment({ name, namespace });
-      last = rolloutFields(d);
-      return JSON.stringify(last) === JSON.stringify(done) && d;
-    }, 90_000, `deployment ${namespace}/${name} to roll out`);
+    return await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name, namespace });
+        last = rolloutFields(d);
+        return JSON.stringify(last) === JSON.stringify(done) && d;
+      },
+      90_000,
+      `deployment ${namespace}/${name} to roll out`,
+    );
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; last status ${JSON.stringify(last)}`);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; last status ${JSON.stringify(last)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -109,7 +131,9 @@ function isReady(pod: { status?: { conditions?: Array<{ type: string; status: st
 async function schedulableNodeNames(): Promise<string[]> {
   const nodes = await core.listNode();
   return nodes.items
-    .filter((n) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect !== 'PreferNoSchedule'))
+    .filter(
+      (n) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect !== 'PreferNoSchedule'),
+    )
     .map((n) => n.metadata?.name ?? '')
     .sort();
 }
@@ -125,17 +149,24 @@ describe('a Deployment reading a ConfigMap through envFrom', () => {
   });
 
   it('becomes available with 3 Ready pods on the fake nodes', async () => {
-    await core.createNamespacedConfigMap({ namespace: ns.name, body: configMap('web-config', { GREETING: 'hello' }) });
+    await core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: configMap('web-config', { GREETING: 'hello' }),
+    });
     await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment('web', 3, 'web-config') });
 
     const d = await waitForDeploymentRolledOut(ns.name, 'web', 3);
     expect(d.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
     expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
 
-    const pods = await waitFor(async () => {
-      const all = await podsOf(ns.name, 'web');
-      return all.length === 3 && all;
-    }, 30_000, '3 pods');
+    const pods = await waitFor(
+      async () => {
+        const all = await podsOf(ns.name, 'web');
+        return all.length === 3 && all;
+      },
+      30_000,
+      '3 pods',
+    );
     const nodes = await schedulableNodeNames();
     expect(nodes.length).toBeGreaterThanOrEqual(1);
     for (const pod of pods) {
@@ -154,7 +185,11 @@ describe('a Deployment reading a ConfigMap through envFrom', () => {
 
   it('rolls out a new ReplicaSet when a pod-template annotation changes', async () => {
     const patched = await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: ns.name, body: { spec: { template: { metadata: { annotations: { [hashAnnotation]: 'v2' } } } } } },
+      {
+        name: 'web',
+        namespace: ns.name,
+        body: { spec: { template: { metadata: { annotations: { [hashAnnotation]: 'v2' } } } } },
+      },
       mergePatch,
     );
     expect(patched.metadata?.generation).toBe(2);
@@ -170,16 +205,28 @@ describe('a Deployment reading a ConfigMap through envFrom', () => {
     expect(replicaSets.find((rs) => rs.hash === originalHash)).toMatchObject({ replicas: 0, revision: '1' });
 
     // Old pods go away: only the new template's pods are left.
-    const pods = await waitFor(async () => {
-      const all = await podsOf(ns.name, 'web');
-      return all.length === 3 && all.every((p) => p.metadata?.labels?.['pod-template-hash'] === current?.hash) && all;
-    }, 30_000, 'only the new ReplicaSet pods to be left');
+    const pods = await waitFor(
+      async () => {
+        const all = await podsOf(ns.name, 'web');
+        return (
+          all.length === 3 &&
+          all.every((p) => p.metadata?.labels?.['pod-template-hash'] === current?.hash) &&
+          all
+        );
+      },
+      30_000,
+      'only the new ReplicaSet pods to be left',
+    );
     expect(pods.every((p) => p.metadata?.annotations?.[hashAnnotation] === 'v2' && isReady(p))).toBe(true);
   });
 
   it('scales the old ReplicaSet back up when the previous template comes back', async () => {
     await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: ns.name, body: { spec: { template: { metadata: { annotations: { [hashAnnotation]: null } } } } } },
+      {
+        name: 'web',
+        namespace: ns.name,
+        body: { spec: { template: { metadata: { annotations: { [hashAnnotation]: null } } } } },
+      },
       mergePatch,
     );
 
@@ -193,10 +240,17 @@ describe('a Deployment reading a ConfigMap through envFrom', () => {
     expect(replicaSets.find((rs) => rs.hash === originalHash)).toMatchObject({ replicas: 3, revision: '3' });
     expect(replicaSets.find((rs) => rs.hash !== originalHash)).toMatchObject({ replicas: 0 });
 
-    await waitFor(async () => {
-      const all = await podsOf(ns.name, 'web');
-      return all.length === 3 && all.every((p) => p.metadata?.labels?.['pod-template-hash'] === originalHash && isReady(p));
-    }, 30_000, 'only pods of the original ReplicaSet');
+    await waitFor(
+      async () => {
+        const all = await podsOf(ns.name, 'web');
+        return (
+          all.length === 3 &&
+          all.every((p) => p.metadata?.labels?.['pod-template-hash'] === originalHash && isReady(p))
+        );
+      },
+      30_000,
+      'only pods of the original ReplicaSet',
+    );
   });
 });
 
@@ -217,7 +271,10 @@ it('reports ProgressDeadlineExceeded when restarted pods crash-loop', async () =
         body: {
           spec: {
             template: {
-              metadata: { labels: failureLabels.crashLoop, annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' } },
+              metadata: {
+                labels: failureLabels.crashLoop,
+                annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' },
+              },
             },
           },
         },
@@ -225,23 +282,36 @@ it('reports ProgressDeadlineExceeded when restarted pods crash-loop', async () =
       mergePatch,
     );
 
-    const failed = await waitFor(async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'api', namespace });
-      const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
-      return progressing?.reason === 'ProgressDeadlineExceeded' && d;
-    }, 60_000, 'Progressing=False reason ProgressDeadlineExceeded');
+    const failed = await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'api', namespace });
+        const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
+        return progressing?.reason === 'ProgressDeadlineExceeded' && d;
+      },
+      60_000,
+      'Progressing=False reason ProgressDeadlineExceeded',
+    );
 
     const progressing = failed.status?.conditions?.find((c) => c.type === 'Progressing');
     expect(progressing?.status).toBe('False');
     expect(failed.status?.observedGeneration).toBe(2);
     // maxSurge 25% of 2 rounds up to 1 new pod; maxUnavailable rounds down to 0, so both old pods stay.
-    expect(failed.status).toMatchObject({ replicas: 3, updatedReplicas: 1, availableReplicas: 2, unavailableReplicas: 1 });
+    expect(failed.status).toMatchObject({
+      replicas: 3,
+      updatedReplicas: 1,
+      availableReplicas: 2,
+      unavailableReplicas: 1,
+    });
 
-    const crashing = await waitFor(async () => {
-      const pods = await podsOf(namespace, 'api');
-      const pod = pods.find((p) => p.metadata?.labels?.['config-rollout.test/fail'] === 'crashloop');
-      return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && pod;
-    }, 30_000, 'the crash-looping pod to restart at least twice');
+    const crashing = await waitFor(
+      async () => {
+        const pods = await podsOf(namespace, 'api');
+        const pod = pods.find((p) => p.metadata?.labels?.['config-rollout.test/fail'] === 'crashloop');
+        return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && pod;
+      },
+      30_000,
+      'the crash-looping pod to restart at least twice',
+    );
     expect(isReady(crashing)).toBe(false);
     expect(crashing.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('CrashLoopBackOff');
     expect(crashing.status?.containerStatuses?.[0]?.ready).toBe(false);
@@ -250,7 +320,10 @@ it('reports ProgressDeadlineExceeded when restarted pods crash-loop', async () =
 
 it('refuses a write with a stale resourceVersion with 409 Conflict', async () => {
   await withNamespace(async (namespace) => {
-    const created = await core.createNamespacedConfigMap({ namespace, body: configMap('settings', { LEVEL: 'info' }) });
+    const created = await core.createNamespacedConfigMap({
+      namespace,
+      body: configMap('settings', { LEVEL: 'info' }),
+    });
     const stale = created.metadata?.resourceVersion;
     expect(stale).toBeTruthy();
 
@@ -261,11 +334,19 @@ it('refuses a write with a stale resourceVersion with 409 Conflict', async () =>
     });
     expect(updated.metadata?.resourceVersion).not.toBe(stale);
 
-    const staleReplace = core.replaceNamespacedConfigMap({ name: 'settings', namespace, body: { ...created, data: { LEVEL: 'warn' } } });
+    const staleReplace = core.replaceNamespacedConfigMap({
+      name: 'settings',
+      namespace,
+      body: { ...created, data: { LEVEL: 'warn' } },
+    });
     await expect(staleReplace.catch(apiStatusCode)).resolves.toBe(409);
 
     const stalePatch = core.patchNamespacedConfigMap(
-      { name: 'settings', namespace, body: { metadata: { resourceVersion: stale }, data: { LEVEL: 'error' } } },
+      {
+        name: 'settings',
+        namespace,
+        body: { metadata: { resourceVersion: stale }, data: { LEVEL: 'error' } },
+      },
       mergePatch,
     );
     await expect(stalePatch.catch(apiStatusCode)).resolves.toBe(409);
@@ -280,7 +361,10 @@ it('rolls a StatefulSet and a DaemonSet to a changed template', async () => {
     await core.createNamespacedConfigMap({ namespace, body: configMap('shared-config', { A: '1' }) });
     await core.createNamespacedService({
       namespace,
-      body: { metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] } },
+      body: {
+        metadata: { name: 'db' },
+        spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] },
+      },
     });
     const statefulSet: V1StatefulSet = {
       metadata: { name: 'db' },
@@ -345,14 +429,29 @@ it('rolls a StatefulSet and a DaemonSet to a changed template', async () => {
     expect(rolledSts.status?.updateRevision).not.toBe(firstRevision);
     await waitFor(() => daemonSetDone(2), 90_000, 'DaemonSet agent rolled out');
 
-    const dbPods = await waitFor(async () => {
-      const pods = await podsOf(namespace, 'db');
-      return pods.length === 3 && pods.every((p) => p.metadata?.annotations?.[hashAnnotation] === 'v2' && isReady(p)) && pods;
-    }, 30_000, 'StatefulSet pods with the new template');
+    const dbPods = await waitFor(
+      async () => {
+        const pods = await podsOf(namespace, 'db');
+        return (
+          pods.length === 3 &&
+          pods.every((p) => p.metadata?.annotations?.[hashAnnotation] === 'v2' && isReady(p)) &&
+          pods
+        );
+      },
+      30_000,
+      'StatefulSet pods with the new template',
+    );
     expect(dbPods.map((p) => p.metadata?.name).sort()).toEqual(['db-0', 'db-1', 'db-2']);
-    await waitFor(async () => {
-      const pods = await podsOf(namespace, 'agent');
-      return pods.length === nodes.length && pods.every((p) => p.metadata?.annotations?.[hashAnnotation] === 'v2' && isReady(p));
-    }, 30_000, 'DaemonSet pods with the new template');
+    await waitFor(
+      async () => {
+        const pods = await podsOf(namespace, 'agent');
+        return (
+          pods.length === nodes.length &&
+          pods.every((p) => p.metadata?.annotations?.[hashAnnotation] === 'v2' && isReady(p))
+        );
+      },
+      30_000,
+      'DaemonSet pods with the new template',
+    );
   });
 });

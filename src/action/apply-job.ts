@@ -1,0 +1,99 @@
+import * as core from '@actions/core';
+import { applyChange } from '../apply/apply-change.js';
+import { resolveCluster } from '../cluster/connection.js';
+import { renderApplyReport } from '../report/apply-report.js';
+import { ensureCommit } from '../sources/git-files.js';
+import { InputError } from '../sources/input-error.js';
+import { baseFor } from './event.js';
+import type { JobContext, JobOutcome } from './plan-job.js';
+
+export const applyCommentMarker = '<!-- config-rollout:apply -->';
+
+/** On merge: apply the change to the cluster, verify the rollouts, report back to the job and the merged PR. */
+export async function runApplyJob({
+  settings,
+  event,
+  workspace,
+  env,
+  github,
+}: JobContext): Promise<JobOutcome> {
+  const base = baseFor(event, settings.baseRef);
+  await ensureCommit(base, workspace);
+  const { cluster } = resolveCluster(
+    { kubeconfigContent: settings.kubeconfig, context: settings.context },
+    env,
+  );
+  if (!cluster) {
+    throw new InputError(
+      `Apply needs a cluster: set the 'kubeconfig' input, or KUBECONFIG (e.g. with azure/k8s-set-context).`,
+    );
+  }
+  const runUrl =
+    env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
+      ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
+      : undefined;
+  const deployment =
+    settings.environment && github && !settings.dryRun
+      ? await github.createDeployment(event.sha, settings.environment, 'config-rollout apply')
+      : undefined;
+  if (deployment !== undefined)
+    await github!.setDeploymentStatus(deployment, 'in_progress', 'Applying the config change', runUrl);
+
+  core.startGroup('Apply the ConfigMap change');
+  const result = await applyChange({
+    manifests: settings.manifests,
+    base: { gitRef: base },
+    namespace: settings.namespace,
+    volumeMounts: settings.volumeMounts,
+    cwd: workspace,
+    cluster,
+    dryRun: settings.dryRun,
+    prune: settings.prune,
+    maxParallel: settings.maxParallel,
+    stopOnFirstFailure: true,
+    rollback: settings.rollback,
+    timeoutMs: settings.timeoutMs,
+    failureGraceMs: settings.failureGraceMs,
+    log: (line) => core.info(line),
+  });
+  core.endGroup();
+
+  core.setOutput('result', result.result);
+  core.setOutput(
+    'changed-configmaps',
+    JSON.stringify(result.configMaps.filter((c) => c.outcome !== 'kept').map((c) => c.ref)),
+  );
+  core.setOutput(
+    'restarted-workloads',
+    JSON.stringify(
+      result.workloads
+        .filter((w) => w.restarted)
+        .map((w) => ({ workload: w.workload, outcome: w.outcome, seconds: w.seconds ?? null })),
+    ),
+  );
+  const report = renderApplyReport(result);
+  if (settings.summary) await core.summary.addRaw(report).write();
+  const ok = result.result === 'applied' || result.result === 'no-change';
+  if (deployment !== undefined) {
+    await github!.setDeploymentStatus(
+      deployment,
+      ok ? 'success' : 'failure',
+      result.message.split('\n')[0]!.slice(0, 140),
+      runUrl,
+    );
+  }
+  if (settings.comment && github && result.result !== 'no-change') {
+    try {
+      const pr = await github.findPullRequestForCommit(event.sha);
+      if (pr !== undefined) {
+        const comment = await github.createComment(pr, `${applyCommentMarker}\n${report}`);
+        core.setOutput('comment-url', comment.url);
+      }
+    } catch (error) {
+      core.warning(
+        `Could not comment on the merged pull request: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  return { failure: ok ? undefined : result.message };
+}

@@ -1,0 +1,74 @@
+import type { context as githubContext } from '@actions/github';
+import type { ModeSetting } from '../inputs.js';
+import { InputError } from '../sources/input-error.js';
+
+export type Mode = 'plan' | 'apply';
+
+/** What the workflow event tells the action: its mode, its base commit, its PR. */
+export interface RunEvent {
+  name: string;
+  mode: Mode;
+  /** The commit to compare with, when the event names one. */
+  baseSha: string | undefined;
+  pullRequest: number | undefined;
+  /** A pull request from a fork: its code is untrusted, so no cluster credentials are used. */
+  fromFork: boolean;
+  /** The commit being built. */
+  sha: string;
+}
+
+const planEvents = new Set(['pull_request', 'pull_request_target', 'merge_group']);
+const applyEvents = new Set(['push', 'workflow_dispatch']);
+const noCommit = /^0+$/;
+
+type Context = typeof githubContext;
+
+export function readEvent(
+  context: Pick<Context, 'eventName' | 'payload' | 'sha'>,
+  mode: ModeSetting,
+): RunEvent {
+  const { eventName, payload } = context;
+  const resolved: Mode =
+    mode !== 'auto'
+      ? mode
+      : applyEvents.has(eventName)
+        ? 'apply'
+        : planEvents.has(eventName)
+          ? 'plan'
+          : 'plan';
+  const pr = payload.pull_request as
+    | {
+        number?: number;
+        base?: { sha?: string; repo?: { full_name?: string } };
+        head?: { repo?: { full_name?: string } | null };
+      }
+    | undefined;
+  let baseSha: string | undefined;
+  if (pr?.base?.sha) baseSha = pr.base.sha;
+  else if (eventName === 'merge_group')
+    baseSha = (payload['merge_group'] as { base_sha?: string } | undefined)?.base_sha;
+  else if (eventName === 'push') {
+    const before = payload['before'] as string | undefined;
+    baseSha = before && !noCommit.test(before) ? before : undefined;
+  }
+  const headRepo = pr?.head?.repo?.full_name;
+  const baseRepo = pr?.base?.repo?.full_name ?? (payload.repository?.full_name as string | undefined);
+  return {
+    name: eventName,
+    mode: resolved,
+    baseSha,
+    pullRequest: pr?.number,
+    fromFork: pr !== undefined && (headRepo === undefined || headRepo !== baseRepo),
+    sha: context.sha,
+  };
+}
+
+export function baseFor(event: RunEvent, baseRef: string | undefined): string {
+  const base = baseRef ?? event.baseSha;
+  if (!base) {
+    throw new InputError(
+      `No base to compare with on a '${event.name}' event: set the 'base-ref' input (e.g. a tag or commit of the last deploy).`,
+    );
+  }
+  return base;
+}

@@ -1,0 +1,118 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { resolveCluster } from '../cluster/connection.js';
+import type { GitHubClient } from '../github/pull-requests.js';
+import type { FailOn, Settings } from '../inputs.js';
+import type { Finding } from '../plan/findings.js';
+import type { Plan } from '../plan/plan.js';
+import { planChange } from '../plan-change.js';
+import { commentMarker, renderPlanComment } from '../report/comment.js';
+import { planToJson } from '../report/plan-json.js';
+import { ensureCommit } from '../sources/git-files.js';
+import { baseFor, type RunEvent } from './event.js';
+
+export interface JobOutcome {
+  /** Why the step fails; undefined when it passes. */
+  failure: string | undefined;
+}
+
+export interface JobContext {
+  settings: Settings;
+  event: RunEvent;
+  workspace: string;
+  tempDir: string;
+  env: NodeJS.ProcessEnv;
+  github: GitHubClient | undefined;
+}
+
+/** On a pull request (or merge queue): plan the change, comment once per PR, annotate, gate the merge. */
+export async function runPlanJob({
+  settings,
+  event,
+  workspace,
+  tempDir,
+  env,
+  github,
+}: JobContext): Promise<JobOutcome> {
+  const base = baseFor(event, settings.baseRef);
+  await ensureCommit(base, workspace);
+  const { cluster, notice } = event.fromFork
+    ? {
+        cluster: undefined,
+        notice:
+          'Planned offline, from the manifests alone: pull requests from forks never get cluster credentials.',
+      }
+    : resolveCluster(
+        { kubeconfigContent: settings.kubeconfig, context: settings.context, offline: settings.offline },
+        env,
+      );
+  core.info(notice.replace(/`/g, ''));
+
+  core.startGroup('Plan the ConfigMap change');
+  const plan = await planChange({
+    manifests: settings.manifests,
+    base: { gitRef: base },
+    namespace: settings.namespace,
+    volumeMounts: settings.volumeMounts,
+    cwd: workspace,
+    cluster,
+  });
+  for (const c of plan.consumers) core.info(`${c.workload}: ${c.action} — ${c.reasons.join(' ')}`);
+  core.endGroup();
+
+  const planPath = join(tempDir, 'config-rollout-plan.json');
+  await writeFile(planPath, JSON.stringify(planToJson(plan), null, 2));
+  const changed = plan.configMaps.filter((c) => c.change !== 'unchanged');
+  core.setOutput('plan', planPath);
+  core.setOutput('changed-configmaps', JSON.stringify(changed.map((c) => c.ref)));
+  core.setOutput('restarted-workloads', '[]');
+  core.setOutput('result', changed.length > 0 ? 'planned' : 'no-change');
+  annotate(plan.findings);
+
+  const body = renderPlanComment(plan, {
+    notices: [notice],
+    fullPlanHint: 'The job summary and the `plan` output hold the full plan.',
+  });
+  if (settings.summary) await core.summary.addRaw(body).write();
+  if (settings.comment && github && event.pullRequest !== undefined) {
+    try {
+      // A PR that never changed config gets no comment; one whose change went away gets its comment updated.
+      const comment = await github.upsertStickyComment(event.pullRequest, commentMarker, body, {
+        create: changed.length > 0,
+      });
+      if (comment) core.setOutput('comment-url', comment.url);
+    } catch (error) {
+      // Commenting is a courtesy (fork PRs get a read-only token): the plan and its verdict stand without it.
+      core.warning(
+        `Could not comment on the pull request: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  return { failure: failureOf(plan, settings.failOn) };
+}
+
+function annotate(findings: readonly Finding[]): void {
+  for (const f of findings) {
+    if (f.severity === 'info') continue;
+    const properties = {
+      title: `config-rollout: ${f.code}`,
+      file: f.file ?? undefined,
+      startLine: f.line ?? undefined,
+    };
+    if (f.severity === 'blocker') core.error(f.message, properties);
+    else core.warning(f.message, properties);
+  }
+}
+
+function failureOf(plan: Plan, failOn: ReadonlySet<FailOn>): string | undefined {
+  const failing = plan.findings.filter(
+    (f) =>
+      (failOn.has('blocker') && f.severity === 'blocker') ||
+      (failOn.has('warning') && f.severity === 'warning') ||
+      (failOn.has('drift') && (f.code === 'drift' || f.code === 'drift-conflict')),
+  );
+  if (failing.length === 0) return undefined;
+  const codes = [...new Set(failing.map((f) => f.code))].join(', ');
+  return `The plan has ${failing.length} finding(s) that fail this check (${codes}): see the PR comment or the job summary.`;
+}
