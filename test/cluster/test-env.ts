@@ -8,6 +8,8 @@ export const failureLabels = {
   crashLoop: { 'config-rollout.test/fail': 'crashloop' },
   /** Running with its containers running, but never Ready (like a failing readiness probe). */
   notReady: { 'config-rollout.test/fail': 'not-ready' },
+  /** Fine until config-rollout restarts it: pods with the config-hash annotation crash-loop. */
+  crashLoopAfterRestart: { 'config-rollout.test/fail': 'crashloop-after-restart' },
 } as const;
 
 /** Label put on every namespace made by createTestNamespace, to find leftovers. */
