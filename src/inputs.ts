@@ -44,7 +44,7 @@ export function readSettings(): Settings {
       .map((v) => oneOf('fail-on', v, ['blocker', 'warning', 'drift'] as const)),
   );
   const kubeconfig = core.getInput('kubeconfig');
-  if (kubeconfig) core.setSecret(kubeconfig);
+  if (kubeconfig) maskKubeconfig(kubeconfig);
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
   return {
@@ -107,4 +107,17 @@ function wholeNumber(name: string, value: string): number {
 
 function duration(name: string, value: string): number {
   return parseDuration(`'${name}'`, value);
+}
+
+/**
+ * The runner masks a registered secret where it appears whole; a kubeconfig is multi-line, so its credential
+ * values (certificate and key data, tokens, passwords) are registered one by one as well.
+ */
+function maskKubeconfig(content: string): void {
+  core.setSecret(content);
+  for (const match of content.matchAll(
+    /^\s*[\w-]*(?:data|token|password|secret)[\w-]*\s*:\s*["']?([^\s"']{8,})/gim,
+  )) {
+    core.setSecret(match[1]!);
+  }
 }

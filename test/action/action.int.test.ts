@@ -1,0 +1,249 @@
+// The action end to end, through dist/index.js, against the local control plane and a local GitHub fake.
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configHashAnnotation } from '../../src/plan/config-hash.js';
+import { commentMarker } from '../../src/report/comment.js';
+import { failureLabels, kubeconfigPath, withNamespace } from '../cluster/test-env.js';
+import { startFakeGitHub, type FakeGitHub } from '../github/fake-github.js';
+import {
+  appsApi,
+  configMapYaml,
+  coreApi,
+  createObjects,
+  waitRolledOut,
+  workloadYaml,
+} from '../integration/scenario.js';
+import { Checkout, runAction } from './runner.js';
+
+const token = 'ghs_testtoken';
+let github: FakeGitHub;
+beforeEach(async () => {
+  github = await startFakeGitHub({ token });
+});
+afterEach(async () => {
+  await github.close();
+});
+
+function prEvent(number: number, baseSha: string, headSha: string, fork = false) {
+  return {
+    action: 'synchronize',
+    number,
+    pull_request: {
+      number,
+      base: { sha: baseSha, ref: 'main', repo: { full_name: 'o/r' } },
+      head: { sha: headSha, ref: 'feature', repo: { full_name: fork ? 'someone/r' : 'o/r' } },
+    },
+    repository: { full_name: 'o/r', name: 'r', owner: { login: 'o' } },
+  };
+}
+
+function pushEvent(before: string, after: string) {
+  return {
+    before,
+    after,
+    ref: 'refs/heads/main',
+    repository: { full_name: 'o/r', name: 'r', owner: { login: 'o' } },
+  };
+}
+
+const manifests = (config: Record<string, string>, labels: Record<string, string> = {}) => ({
+  'k8s/config.yaml': configMapYaml('app-config', config),
+  'k8s/api.yaml': workloadYaml('Deployment', 'api', 'app-config', { replicas: 2, labels }),
+});
+
+describe('the action through dist/index.js', () => {
+  it('comments once per PR, updates that comment on the next push, and fails the check on a blocker', async () => {
+    await withNamespace(async (ns) => {
+      const repo = new Checkout();
+      const base = repo.commit(manifests({ LEVEL: 'info', KEEP: 'x' }));
+      await createObjects(ns, Object.values(manifests({ LEVEL: 'info', KEEP: 'x' })).join('---\n'));
+      const inputs = {
+        manifests: 'k8s/',
+        namespace: ns,
+        kubeconfig: readFileSync(kubeconfigPath(), 'utf8'),
+        'github-token': token,
+      };
+
+      const head1 = repo.commit(manifests({ LEVEL: 'debug', KEEP: 'x' }));
+      const first = await runAction({
+        checkout: repo,
+        eventName: 'pull_request',
+        payload: prEvent(7, base, head1),
+        inputs,
+        apiUrl: github.url,
+        sha: head1,
+      });
+      expect(first.exitCode).toBe(0);
+      expect(first.outputs['result']).toBe('planned');
+      expect(JSON.parse(first.outputs['changed-configmaps']!)).toEqual([`${ns}/app-config`]);
+      const comments = github.comments(7);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body.startsWith(commentMarker)).toBe(true);
+      expect(comments[0]!.body).toContain(`| \`Deployment/${ns}/api\` | 🔄 restart |`);
+      expect(comments[0]!.body).toContain('Planned against the cluster of context `config-rollout-test`.');
+      expect(first.outputs['comment-url']).toBe(comments[0]!.html_url);
+      expect(first.summary).toContain(comments[0]!.body.trim());
+      expect(JSON.parse(readFileSync(first.outputs['plan']!, 'utf8')).consumers).toEqual([
+        {
+          workload: `Deployment/${ns}/api`,
+          action: 'restart',
+          reasons: expect.any(Array),
+          configMaps: [`${ns}/app-config`],
+        },
+      ]);
+
+      // A second push removes a key the Deployment requires: same comment, updated; the check fails.
+      const head2 = repo.commit({
+        'k8s/config.yaml': configMapYaml('app-config', { KEEP: 'x' }),
+        'k8s/api.yaml': workloadYaml('Deployment', 'api', 'app-config').replace(
+          'envFrom: [{configMapRef: {name: app-config}}]',
+          'env: [{name: LEVEL, valueFrom: {configMapKeyRef: {name: app-config, key: LEVEL}}}]',
+        ),
+      });
+      const second = await runAction({
+        checkout: repo,
+        eventName: 'pull_request',
+        payload: prEvent(7, base, head2),
+        inputs,
+        apiUrl: github.url,
+        sha: head2,
+      });
+      expect(second.exitCode).toBe(1);
+      expect(github.comments(7)).toHaveLength(1);
+      expect(github.comments(7)[0]!.body).toContain('Not safe to merge');
+      expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+      expect(second.stdout).toContain(
+        '::error title=config-rollout%3A missing-key,file=k8s/api.yaml,line=2::',
+      );
+      // The token is only ever handed to the runner's masking command, never logged.
+      const logged = second.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+      expect(logged.join('\n')).not.toContain(token);
+      expect(second.stdout).toContain(`::add-mask::${token}`);
+
+      // A third push takes all config changes back out: the comment says so instead of lingering.
+      const head3 = repo.commit(manifests({ LEVEL: 'info', KEEP: 'x' }));
+      const third = await runAction({
+        checkout: repo,
+        eventName: 'pull_request',
+        payload: prEvent(7, base, head3),
+        inputs,
+        apiUrl: github.url,
+        sha: head3,
+      });
+      expect(third.exitCode).toBe(0);
+      expect(third.outputs['result']).toBe('no-change');
+      expect(github.comments(7)).toHaveLength(1);
+      expect(github.comments(7)[0]!.body).toContain('No ConfigMap changes in this change');
+    });
+  });
+
+  it('plans a PR from a fork offline, without cluster credentials, and never comments on an unchanged PR', async () => {
+    const repo = new Checkout();
+    const base = repo.commit(manifests({ LEVEL: 'info' }));
+    const head = repo.commit(manifests({ LEVEL: 'debug' }));
+    const inputs = {
+      manifests: 'k8s/',
+      namespace: 'shop',
+      kubeconfig: 'not: a valid kubeconfig',
+      'github-token': token,
+    };
+    const run = await runAction({
+      checkout: repo,
+      eventName: 'pull_request',
+      payload: prEvent(9, base, head, true),
+      inputs,
+      apiUrl: github.url,
+      sha: head,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(github.comments(9)[0]!.body).toContain('pull requests from forks never get cluster credentials');
+
+    const unchanged = repo.commit({ 'README.md': 'docs only' });
+    const quiet = await runAction({
+      checkout: repo,
+      eventName: 'pull_request',
+      payload: prEvent(10, head, unchanged),
+      inputs: { ...inputs, offline: 'true' },
+      apiUrl: github.url,
+      sha: unchanged,
+    });
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.outputs['result']).toBe('no-change');
+    expect(github.comments(10)).toEqual([]);
+  });
+
+  it('applies on merge: patches, restarts, verifies, reports on the merged PR and the deployment', async () => {
+    await withNamespace(async (ns) => {
+      const repo = new Checkout();
+      const base = repo.commit(manifests({ LEVEL: 'info' }));
+      await createObjects(ns, Object.values(manifests({ LEVEL: 'info' })).join('---\n'));
+      await waitRolledOut('Deployment', ns, 'api');
+      const head = repo.commit(manifests({ LEVEL: 'debug' }));
+      github.setPullsForCommit(head, [{ number: 12, state: 'closed', merged: true, merge_commit_sha: head }]);
+      const inputs = {
+        manifests: 'k8s/',
+        namespace: ns,
+        kubeconfig: readFileSync(kubeconfigPath(), 'utf8'),
+        'github-token': token,
+        environment: 'production',
+      };
+      const run = await runAction({
+        checkout: repo,
+        eventName: 'push',
+        payload: pushEvent(base, head),
+        inputs,
+        apiUrl: github.url,
+        sha: head,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs['result']).toBe('applied');
+      expect(JSON.parse(run.outputs['restarted-workloads']!)).toEqual([
+        { workload: `Deployment/${ns}/api`, outcome: 'healthy', seconds: expect.any(Number) },
+      ]);
+      expect((await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns })).data).toEqual({
+        LEVEL: 'debug',
+      });
+      const d = await appsApi().readNamespacedDeployment({ name: 'api', namespace: ns });
+      expect(d.spec?.template.metadata?.annotations?.[configHashAnnotation]).toMatch(/^[0-9a-f]{32}$/);
+      expect(run.summary).toContain('✅ Applied');
+      expect(github.comments(12)).toHaveLength(1);
+      expect(github.comments(12)[0]!.body).toContain('✅ healthy (restarted)');
+      expect(github.deployments.map((x) => [x.environment, x.statuses.map((s) => s.state)])).toEqual([
+        ['production', ['in_progress', 'success']],
+      ]);
+    });
+  });
+
+  it('rolls back a failing rollout on merge and fails the step', async () => {
+    await withNamespace(async (ns) => {
+      const repo = new Checkout();
+      const files = (level: string) => manifests({ LEVEL: level }, failureLabels.crashLoopAfterRestart);
+      const base = repo.commit(files('info'));
+      await createObjects(ns, Object.values(files('info')).join('---\n'));
+      await waitRolledOut('Deployment', ns, 'api');
+      const head = repo.commit(files('debug'));
+      const inputs = {
+        manifests: 'k8s/',
+        namespace: ns,
+        kubeconfig: readFileSync(kubeconfigPath(), 'utf8'),
+        'github-token': token,
+        'failure-grace': '2s',
+      };
+      const run = await runAction({
+        checkout: repo,
+        eventName: 'push',
+        payload: pushEvent(base, head),
+        inputs,
+        apiUrl: github.url,
+        sha: head,
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs['result']).toBe('rolled-back');
+      expect(run.summary).toContain('↩️ Rolled back');
+      expect(run.summary).toContain('CrashLoopBackOff');
+      expect((await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns })).data).toEqual({
+        LEVEL: 'info',
+      });
+    });
+  });
+});
