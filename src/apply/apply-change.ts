@@ -197,7 +197,8 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     .map((c) => ({
       workload: c.workload,
       action: c.action,
-      outcome: c.action === 'none' ? 'untouched' : 'skipped',
+      // Nothing to do now (none, next-run, wait-for-sync) is untouched; what needs a hand is skipped.
+      outcome: ['none', 'next-run', 'wait-for-sync'].includes(c.action) ? 'untouched' : 'skipped',
       restarted: false,
       reason: c.reasons.at(-1) ?? '',
     }));
