@@ -26,6 +26,7 @@ interface ChangeOptions {
   volumeMounts: 'restart' | 'hot-reload';
   kubeconfig?: string;
   context?: string;
+  secrets?: boolean;
 }
 
 /** The options plan and apply share: both sides of the change and the cluster. */
@@ -40,6 +41,7 @@ function changeOptions(command: Command): Command {
         .choices(['restart', 'hot-reload'])
         .default('restart'),
     )
+    .option('--secrets', 'treat Secrets as config sources too (values are never shown)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: its current context)');
 }
@@ -97,6 +99,7 @@ function buildProgram(): Command {
         base,
         namespace: opts.namespace,
         volumeMounts: opts.volumeMounts,
+        secrets: opts.secrets === true,
         cwd: process.cwd(),
         cluster,
       });
@@ -145,6 +148,7 @@ function buildProgram(): Command {
           base: baseOf(opts),
           namespace: opts.namespace,
           volumeMounts: opts.volumeMounts,
+          secrets: opts.secrets === true,
           cwd: process.cwd(),
           cluster: loadKubeConfig({ kubeconfigPath: opts.kubeconfig, context: opts.context }),
           dryRun: opts.dryRun === true,

@@ -22,6 +22,8 @@ export interface Settings {
   comment: boolean;
   failOn: Set<FailOn>;
   volumeMounts: VolumeMountPolicy;
+  /** Secrets are config sources too (values never shown, all registered as secrets for masking). */
+  secrets: boolean;
   timeoutMs: number;
   failureGraceMs: number;
   maxParallel: number;
@@ -61,6 +63,7 @@ export function readSettings(): Settings {
       'restart',
       'hot-reload',
     ] as const),
+    secrets: booleanInput('secrets', false),
     timeoutMs: duration('timeout', core.getInput('timeout') || '5m'),
     failureGraceMs: duration('failure-grace', core.getInput('failure-grace') || '20s'),
     maxParallel: wholeNumber('max-parallel', core.getInput('max-parallel') || '5'),

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { deniedAccess, describeAccess } from './cluster/access-review.js';
 import { planAccessChecks, readLiveState } from './cluster/live-state.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
+import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
 import type { ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan } from './plan/plan.js';
 import { InputError } from './sources/input-error.js';
@@ -14,6 +16,10 @@ export interface PlanChangeSettings {
   base: { paths: readonly string[] } | { gitRef: string };
   namespace: string;
   volumeMounts: VolumeMountPolicy;
+  /** Treat Secrets as config sources too (opt-in): their values are never shown. */
+  secrets?: boolean;
+  /** Called with every Secret value read (decoded and base64), before anything is reported: the action masks them. */
+  registerSecret?: (value: string) => void;
   cwd: string;
   /** The cluster to compare with; undefined plans offline, from the manifests alone. */
   cluster?: KubeConfig;
@@ -42,16 +48,38 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     base: base.objects,
     head: head.objects,
     notes: head.notes,
-    options: { volumeMounts: settings.volumeMounts },
+    options: {
+      volumeMounts: settings.volumeMounts,
+      secrets: settings.secrets === true,
+      // A fresh key per run: Secret fingerprints say "changed or not" and can't be compared across runs.
+      fingerprintKey: randomBytes(16).toString('hex'),
+    },
   };
+  const register = (snapshots: Iterable<ConfigMapSnapshot>) => {
+    if (!settings.registerSecret) return;
+    for (const snapshot of snapshots) {
+      if (snapshot.kind !== 'Secret') continue;
+      for (const value of Object.values(snapshot.data)) {
+        if (value === '') continue;
+        settings.registerSecret(value);
+        const decoded = Buffer.from(value, 'base64').toString('utf8');
+        if (decoded.trim() !== '') settings.registerSecret(decoded);
+      }
+    }
+  };
+  if (settings.secrets) {
+    register(collectSecrets(base.objects).byRef.values());
+    register(collectSecrets(head.objects).byRef.values());
+  }
   if (!settings.cluster) return { plan: planRollout(input), head: head.objects, live: undefined };
   // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
   const offline = planRollout(input);
   const namespaces = [
     ...new Set(offline.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
   ].sort();
-  await assertAccess(settings.cluster, planAccessChecks(namespaces));
-  const live = await readLiveState(settings.cluster, namespaces);
+  await assertAccess(settings.cluster, planAccessChecks(namespaces, settings.secrets === true));
+  const live = await readLiveState(settings.cluster, namespaces, settings.secrets === true);
+  register(live.configMaps.values());
   return { plan: planRollout({ ...input, live }), head: head.objects, live };
 }
 

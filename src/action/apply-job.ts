@@ -45,6 +45,8 @@ export async function runApplyJob({
     base: { gitRef: base },
     namespace: settings.namespace,
     volumeMounts: settings.volumeMounts,
+    secrets: settings.secrets,
+    registerSecret: (value) => core.setSecret(value),
     cwd: workspace,
     cluster,
     dryRun: settings.dryRun,

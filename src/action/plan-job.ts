@@ -55,6 +55,8 @@ export async function runPlanJob({
     base: { gitRef: base },
     namespace: settings.namespace,
     volumeMounts: settings.volumeMounts,
+    secrets: settings.secrets,
+    registerSecret: (value) => core.setSecret(value),
     cwd: workspace,
     cluster,
   });

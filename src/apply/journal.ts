@@ -37,6 +37,7 @@ export async function readJournal(
 
 function snapshotOf(namespace: string, journal: Journal): ConfigMapSnapshot {
   return {
+    kind: 'ConfigMap',
     ref: `${namespace}/${journalName}`,
     namespace,
     name: journalName,

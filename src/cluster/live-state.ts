@@ -1,5 +1,5 @@
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { configMapRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
+import { configMapRef, secretRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
 import { toWorkload, type Workload } from '../plan/consumers.js';
 import type { KubeObject } from '../plan/manifests.js';
 import type { LiveState } from '../plan/plan.js';
@@ -34,6 +34,7 @@ function listers(kc: KubeConfig): Record<string, Lister> {
   });
   return {
     ConfigMap: (ns, next) => core.listNamespacedConfigMap(args(ns, next)),
+    Secret: (ns, next) => core.listNamespacedSecret(args(ns, next)),
     Pod: (ns, next) => core.listNamespacedPod(args(ns, next)),
     Deployment: (ns, next) => apps.listNamespacedDeployment(args(ns, next)),
     StatefulSet: (ns, next) => apps.listNamespacedStatefulSet(args(ns, next)),
@@ -66,6 +67,7 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
   const record = (value: unknown) =>
     value && typeof value === 'object' ? (value as Record<string, string>) : {};
   return {
+    kind: 'ConfigMap',
     ref: configMapRef(namespace, object.metadata.name),
     namespace,
     name: object.metadata.name,
@@ -80,7 +82,11 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
  * Read what the plan needs from the namespaces a change touches: one paged list per kind and namespace,
  * never a GET per object.
  */
-export async function readLiveState(kc: KubeConfig, namespaces: readonly string[]): Promise<LiveState> {
+export async function readLiveState(
+  kc: KubeConfig,
+  namespaces: readonly string[],
+  secrets = false,
+): Promise<LiveState> {
   const list = listers(kc);
   const configMaps = new Map<string, ConfigMapSnapshot>();
   const workloads: Workload[] = [];
@@ -92,6 +98,16 @@ export async function readLiveState(kc: KubeConfig, namespaces: readonly string[
           configMaps.set(snapshot.ref, snapshot);
         }
       }),
+      ...(secrets
+        ? [
+            listAll(list['Secret']!, namespace).then((items) => {
+              for (const item of items) {
+                const snapshot = liveSecret(plain(item, 'v1', 'Secret'));
+                configMaps.set(snapshot.ref, snapshot);
+              }
+            }),
+          ]
+        : []),
       ...workloadKinds.map((kind) =>
         listAll(list[kind.kind]!, namespace).then((items) => {
           const apiVersion = kind.resource.group
@@ -111,10 +127,32 @@ export async function readLiveState(kc: KubeConfig, namespaces: readonly string[
   return { namespaces: [...namespaces], configMaps, workloads };
 }
 
-/** The permissions a live plan needs: list ConfigMaps and every workload kind in each namespace. */
-export function planAccessChecks(namespaces: readonly string[]): AccessCheck[] {
+/** A live Secret, its values as canonical base64 (as the manifests' Secrets are kept). */
+export function liveSecret(object: KubeObject): ConfigMapSnapshot {
+  const namespace = String(object.metadata.namespace);
+  const data: Record<string, string> = {};
+  const raw = object['data'];
+  if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw as Record<string, string>))
+      data[k] = Buffer.from(v, 'base64').toString('base64');
+  }
+  return {
+    kind: 'Secret',
+    ref: secretRef(namespace, object.metadata.name),
+    namespace,
+    name: object.metadata.name,
+    data,
+    binaryData: {},
+    immutable: object['immutable'] === true,
+    source: null,
+  };
+}
+
+/** The permissions a live plan needs: list ConfigMaps (and Secrets) and every workload kind in each namespace. */
+export function planAccessChecks(namespaces: readonly string[], secrets = false): AccessCheck[] {
   return namespaces.flatMap((namespace) => [
     { verb: 'list', group: '', resource: 'configmaps', namespace },
+    ...(secrets ? [{ verb: 'list', group: '', resource: 'secrets', namespace }] : []),
     ...workloadKinds.map((k) => ({
       verb: 'list',
       group: k.resource.group,

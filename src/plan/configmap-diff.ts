@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ConfigMapSnapshot } from './configmaps.js';
+import { createHmac } from 'node:crypto';
+import type { ConfigMapSnapshot, SourceKind } from './configmaps.js';
 
 export interface KeyDiff {
   added: string[];
@@ -11,6 +12,7 @@ export type ConfigMapChangeKind = 'added' | 'modified' | 'removed' | 'unchanged'
 
 /** How one ConfigMap differs between two sides, key by key (data and binaryData share one key space). */
 export interface ConfigMapChange {
+  kind: SourceKind;
   ref: string;
   namespace: string;
   name: string;
@@ -20,6 +22,8 @@ export interface ConfigMapChange {
   immutable: boolean;
   base: ConfigMapSnapshot | null;
   head: ConfigMapSnapshot | null;
+  /** For a Secret: a short keyed fingerprint per key and side, shown instead of values. */
+  fingerprints?: { base: Record<string, string>; head: Record<string, string> };
 }
 
 /** Every key's value with where it lives, so a key moved from data to binaryData counts as changed. */
@@ -49,6 +53,7 @@ export function diffKeys(base: ConfigMapSnapshot | null, head: ConfigMapSnapshot
 export function diffConfigMap(
   base: ConfigMapSnapshot | null,
   head: ConfigMapSnapshot | null,
+  fingerprintKey = '',
 ): ConfigMapChange {
   const either = (head ?? base)!;
   const keys = diffKeys(base, head);
@@ -60,7 +65,12 @@ export function diffConfigMap(
         : keys.added.length + keys.removed.length + keys.changed.length > 0
           ? 'modified'
           : 'unchanged';
+  const fingerprints =
+    either.kind === 'Secret'
+      ? { base: fingerprintsOf(base, fingerprintKey), head: fingerprintsOf(head, fingerprintKey) }
+      : undefined;
   return {
+    kind: either.kind,
     ref: either.ref,
     namespace: either.namespace,
     name: either.name,
@@ -69,7 +79,22 @@ export function diffConfigMap(
     immutable: (base?.immutable ?? false) || (head?.immutable ?? false),
     base,
     head,
+    ...(fingerprints ? { fingerprints } : {}),
   };
+}
+
+/**
+ * A Secret value's fingerprint: 8 hex digits of an HMAC under a key the caller picks per run, so a reader
+ * learns "changed or not" and nothing that can be looked up or compared across runs.
+ */
+export function secretFingerprint(value: string, key: string): string {
+  return createHmac('sha256', key).update(value).digest('hex').slice(0, 8);
+}
+
+function fingerprintsOf(snapshot: ConfigMapSnapshot | null, key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(snapshot?.data ?? {})) out[k] = secretFingerprint(v, key);
+  return out;
 }
 
 /** All keys that differ, whatever the direction. */

@@ -1,13 +1,17 @@
 import { finding, type Finding, type SourceLocation } from './findings.js';
 import { isPlainObject, type ManifestObject } from './manifests.js';
 
-/** One ConfigMap's content as one side (base, head or live) has it. */
+/** Where config comes from: ConfigMaps always, Secrets when asked for (their values are never shown). */
+export type SourceKind = 'ConfigMap' | 'Secret';
+
+/** One ConfigMap's (or Secret's) content as one side (base, head or live) has it. */
 export interface ConfigMapSnapshot {
-  /** `namespace/name` */
+  kind: SourceKind;
+  /** `namespace/name` for a ConfigMap, `Secret/namespace/name` for a Secret. */
   ref: string;
   namespace: string;
   name: string;
-  /** Values as the API server stores them (a non-string YAML value is shown as written). */
+  /** Values as the API server stores them (a non-string YAML value is shown as written); a Secret's as base64. */
   data: Record<string, string>;
   /** base64 text as written; compared as text. */
   binaryData: Record<string, string>;
@@ -18,6 +22,15 @@ export interface ConfigMapSnapshot {
 
 export function configMapRef(namespace: string, name: string): string {
   return `${namespace}/${name}`;
+}
+
+export function secretRef(namespace: string, name: string): string {
+  return `Secret/${namespace}/${name}`;
+}
+
+/** How a source is named in reasons and findings: `app-config`, or `Secret app-creds`. */
+export function sourceLabel(source: { kind: SourceKind; name: string }): string {
+  return source.kind === 'Secret' ? `Secret ${source.name}` : source.name;
 }
 
 /** Kubernetes' IsConfigMapKey: at most 253 of [-._a-zA-Z0-9], and not `.` or `..`. */
@@ -120,6 +133,7 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     );
   }
   return {
+    kind: 'ConfigMap',
     ref,
     namespace: object.namespace!,
     name: object.name,
@@ -128,6 +142,95 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     immutable: object.body['immutable'] === true,
     source: object.source,
   };
+}
+
+/**
+ * Every Secret among the objects, when Secrets are config sources. Values are kept as base64 of their bytes
+ * (`stringData` encoded and laid over `data`, as the API server does) so equal bytes compare equal; findings
+ * never quote a value.
+ */
+export function collectSecrets(objects: readonly ManifestObject[]): CollectedConfigMaps {
+  const byRef = new Map<string, ConfigMapSnapshot>();
+  const findings: Finding[] = [];
+  for (const object of objects) {
+    if (object.kind !== 'Secret' || object.namespace === null) continue;
+    const ref = secretRef(object.namespace, object.name);
+    const shown = `${object.namespace}/${object.name}`;
+    const data: Record<string, string> = {};
+    let bytes = 0;
+    for (const field of ['data', 'stringData'] as const) {
+      const raw = object.body[field];
+      if (raw === undefined || raw === null) continue;
+      if (!isPlainObject(raw)) {
+        findings.push(
+          finding(
+            'blocker',
+            'non-string-value',
+            `Secret ${shown}: \`${field}\` must be a mapping of keys to strings.`,
+            object.source,
+          ),
+        );
+        continue;
+      }
+      for (const [key, value] of Object.entries(raw)) {
+        const at = { file: object.source.file, line: object.lineOfKey(key) };
+        if (!isValidConfigMapKey(key)) {
+          findings.push(
+            finding(
+              'blocker',
+              'invalid-key',
+              `Secret ${shown}: key \`${key}\` is not a valid key; the API server rejects it.`,
+              at,
+            ),
+          );
+        }
+        if (typeof value !== 'string') {
+          findings.push(
+            finding(
+              'blocker',
+              'non-string-value',
+              `Secret ${shown}: the value of \`${key}\` is not a string (quote it); the API server rejects it.`,
+              at,
+            ),
+          );
+        }
+        const text =
+          typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
+        if (field === 'data' && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text)) {
+          findings.push(
+            finding('blocker', 'non-string-value', `Secret ${shown}: \`data.${key}\` is not valid base64.`, at),
+          );
+        }
+        const encoded =
+          field === 'data'
+            ? Buffer.from(text, 'base64').toString('base64')
+            : Buffer.from(text, 'utf8').toString('base64');
+        data[key] = encoded;
+        bytes += key.length + Buffer.from(encoded, 'base64').length;
+      }
+    }
+    if (bytes > maxConfigMapBytes) {
+      findings.push(
+        finding(
+          'blocker',
+          'configmap-too-large',
+          `Secret ${shown} holds ${bytes} bytes; the API server rejects more than 1 MiB.`,
+          object.source,
+        ),
+      );
+    }
+    byRef.set(ref, {
+      kind: 'Secret',
+      ref,
+      namespace: object.namespace,
+      name: object.name,
+      data,
+      binaryData: {},
+      immutable: object.body['immutable'] === true,
+      source: object.source,
+    });
+  }
+  return { byRef, findings };
 }
 
 function describe(value: unknown): string {

@@ -1,5 +1,5 @@
 import type { SourceLocation } from './findings.js';
-import { configMapRef } from './configmaps.js';
+import { configMapRef, secretRef } from './configmaps.js';
 import { isPlainObject, objectId, type KubeObject, type ManifestObject } from './manifests.js';
 import { podTemplateOf, workloadKindOf, type PodTemplate, type WorkloadKind } from './workload-kinds.js';
 
@@ -90,8 +90,9 @@ function containersOf(podSpec: Record<string, unknown>): Container[] {
   return containers;
 }
 
-/** One ConfigMap that a pod volume projects, with the files it makes. */
+/** One ConfigMap (or Secret) that a pod volume projects, with the files it makes. */
 interface VolumeSource {
+  /** The source's ref: `namespace/name`, or `Secret/namespace/name`. */
   configMap: string;
   via: 'volume' | 'projected';
   optional: boolean;
@@ -99,7 +100,11 @@ interface VolumeSource {
   items: Map<string, string> | null;
 }
 
-function volumeSourcesOf(podSpec: Record<string, unknown>): Map<string, VolumeSource[]> {
+function volumeSourcesOf(
+  podSpec: Record<string, unknown>,
+  namespace: string,
+  secrets: boolean,
+): Map<string, VolumeSource[]> {
   const volumes = new Map<string, VolumeSource[]>();
   const list = podSpec['volumes'];
   if (!Array.isArray(list)) return volumes;
@@ -107,14 +112,22 @@ function volumeSourcesOf(podSpec: Record<string, unknown>): Map<string, VolumeSo
     if (!isPlainObject(volume) || typeof volume['name'] !== 'string') continue;
     const sources: VolumeSource[] = [];
     if (isPlainObject(volume['configMap'])) {
-      const source = toVolumeSource(volume['configMap'], 'volume');
+      const source = toVolumeSource(volume['configMap'], 'name', configMapRef, namespace, 'volume');
+      if (source) sources.push(source);
+    }
+    if (secrets && isPlainObject(volume['secret'])) {
+      const source = toVolumeSource(volume['secret'], 'secretName', secretRef, namespace, 'volume');
       if (source) sources.push(source);
     }
     const projected = volume['projected'];
     if (isPlainObject(projected) && Array.isArray(projected['sources'])) {
       for (const entry of projected['sources']) {
-        if (!isPlainObject(entry) || !isPlainObject(entry['configMap'])) continue;
-        const source = toVolumeSource(entry['configMap'], 'projected');
+        if (!isPlainObject(entry)) continue;
+        const source = isPlainObject(entry['configMap'])
+          ? toVolumeSource(entry['configMap'], 'name', configMapRef, namespace, 'projected')
+          : secrets && isPlainObject(entry['secret'])
+            ? toVolumeSource(entry['secret'], 'name', secretRef, namespace, 'projected')
+            : undefined;
         if (source) sources.push(source);
       }
     }
@@ -125,9 +138,13 @@ function volumeSourcesOf(podSpec: Record<string, unknown>): Map<string, VolumeSo
 
 function toVolumeSource(
   spec: Record<string, unknown>,
+  nameField: 'name' | 'secretName',
+  refOf: (namespace: string, name: string) => string,
+  namespace: string,
   via: 'volume' | 'projected',
 ): VolumeSource | undefined {
-  if (typeof spec['name'] !== 'string' || spec['name'] === '') return undefined;
+  const name = spec[nameField];
+  if (typeof name !== 'string' || name === '') return undefined;
   let items: Map<string, string> | null = null;
   if (Array.isArray(spec['items'])) {
     items = new Map();
@@ -137,7 +154,7 @@ function toVolumeSource(
       }
     }
   }
-  return { configMap: spec['name'], via, optional: spec['optional'] === true, items };
+  return { configMap: refOf(namespace, name), via, optional: spec['optional'] === true, items };
 }
 
 /**
@@ -154,12 +171,17 @@ function keysReaching(source: VolumeSource, subPath: string | null, subPathExpr:
   return path.includes('/') ? [] : [path];
 }
 
+export interface ReferenceOptions {
+  /** Count Secrets as config sources too (secretRef, secretKeyRef, secret and projected secret volumes). */
+  secrets?: boolean;
+}
+
 /** Every ConfigMap reference a workload makes: per env var, per envFrom entry, per (container, mount). */
-export function findReferences(workload: Workload): ConfigMapReference[] {
+export function findReferences(workload: Workload, options: ReferenceOptions = {}): ConfigMapReference[] {
   const references: ConfigMapReference[] = [];
   const spec = workload.template.spec;
-  const ref = (name: string) => configMapRef(workload.namespace, name);
-  const volumes = volumeSourcesOf(spec);
+  const secrets = options.secrets === true;
+  const volumes = volumeSourcesOf(spec, workload.namespace, secrets);
   const mounted = new Set<string>();
   for (const container of containersOf(spec)) {
     const base = {
@@ -171,12 +193,13 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
     const envFrom = container.spec['envFrom'];
     if (Array.isArray(envFrom)) {
       for (const entry of envFrom) {
-        if (!isPlainObject(entry) || !isPlainObject(entry['configMapRef'])) continue;
-        const source = entry['configMapRef'];
-        if (typeof source['name'] !== 'string' || source['name'] === '') continue;
+        if (!isPlainObject(entry)) continue;
+        const isSecret = secrets && isPlainObject(entry['secretRef']);
+        const source = isSecret ? entry['secretRef'] : entry['configMapRef'];
+        if (!isPlainObject(source) || typeof source['name'] !== 'string' || source['name'] === '') continue;
         references.push({
           ...base,
-          configMap: ref(source['name']),
+          configMap: (isSecret ? secretRef : configMapRef)(workload.namespace, source['name']),
           via: 'envFrom',
           key: null,
           subPath: false,
@@ -190,15 +213,15 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
     const env = container.spec['env'];
     if (Array.isArray(env)) {
       for (const variable of env) {
-        const keyRef =
-          isPlainObject(variable) && isPlainObject(variable['valueFrom'])
-            ? variable['valueFrom']['configMapKeyRef']
-            : undefined;
+        const valueFrom =
+          isPlainObject(variable) && isPlainObject(variable['valueFrom']) ? variable['valueFrom'] : {};
+        const isSecret = secrets && isPlainObject(valueFrom['secretKeyRef']);
+        const keyRef = isSecret ? valueFrom['secretKeyRef'] : valueFrom['configMapKeyRef'];
         if (!isPlainObject(keyRef) || typeof keyRef['name'] !== 'string' || typeof keyRef['key'] !== 'string')
           continue;
         references.push({
           ...base,
-          configMap: ref(keyRef['name']),
+          configMap: (isSecret ? secretRef : configMapRef)(workload.namespace, keyRef['name']),
           via: 'env',
           key: keyRef['key'],
           subPath: false,
@@ -222,7 +245,7 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
         for (const source of sources) {
           references.push({
             ...base,
-            configMap: ref(source.configMap),
+            configMap: source.configMap,
             via: source.via,
             key: null,
             subPath: subPath !== null || subPathExpr,
@@ -244,7 +267,7 @@ export function findReferences(workload: Workload): ConfigMapReference[] {
         container: null,
         containerType: null,
         runsOnce: false,
-        configMap: ref(source.configMap),
+        configMap: source.configMap,
         via: source.via,
         key: null,
         subPath: false,

@@ -1,4 +1,5 @@
 import { touchedKeys, type ConfigMapChange } from './configmap-diff.js';
+import { sourceLabel } from './configmaps.js';
 import type { ConfigMapReference, Workload } from './consumers.js';
 import { finding, type Finding } from './findings.js';
 import { isPlainObject } from './manifests.js';
@@ -164,14 +165,20 @@ function brokenBy(
   if (reference.optional) return [];
   const who = holder(reference);
   if (change.change === 'removed') {
-    const reason = `${who} requires ConfigMap ${change.name}, which this change removes: new pods would not start (${reference.via === 'env' || reference.via === 'envFrom' ? 'CreateContainerConfigError' : 'stuck in ContainerCreating'}).`;
-    findings.push(finding('blocker', 'missing-configmap', `${workload.id}: ${reason}`, workload.source));
+    const reason = `${who} requires ${change.kind} ${change.name}, which this change removes: new pods would not start (${reference.via === 'env' || reference.via === 'envFrom' ? 'CreateContainerConfigError' : 'stuck in ContainerCreating'}).`;
+    const code = change.kind === 'Secret' ? 'missing-secret' : 'missing-configmap';
+    findings.push(finding('blocker', code, `${workload.id}: ${reason}`, workload.source));
     return [reason];
   }
   const removed = reference.requiredKeys.filter((k) => change.keys.removed.includes(k));
   return removed.map((key) => {
-    const how = reference.via === 'env' ? 'configMapKeyRef' : 'volume `items`';
-    const reason = `${who} requires key \`${key}\` of ${change.name} (${how}, not optional), which this change removes: new pods would not start.`;
+    const how =
+      reference.via === 'env'
+        ? change.kind === 'Secret'
+          ? 'secretKeyRef'
+          : 'configMapKeyRef'
+        : 'volume `items`';
+    const reason = `${who} requires key \`${key}\` of ${sourceLabel(change)} (${how}, not optional), which this change removes: new pods would not start.`;
     findings.push(finding('blocker', 'missing-key', `${workload.id}: ${reason}`, workload.source));
     return reason;
   });
@@ -185,7 +192,7 @@ function affectedBy(
   const touched = touchedKeys(change);
   const keys = (reference.keys ?? [...touched]).filter((k) => touched.has(k)).sort();
   if (keys.length === 0) return undefined;
-  const what = `${change.name} (${describeKeys(change, keys)})`;
+  const what = `${sourceLabel(change)} (${describeKeys(change, keys)})`;
   const who = holder(reference);
   const at = (delivery: Delivery, reason: string): Affected => ({
     reference,
@@ -235,8 +242,8 @@ function holder(reference: ConfigMapReference): string {
 const maxKeysNamed = 5;
 
 function describeKeys(change: ConfigMapChange, keys: string[]): string {
-  if (change.change === 'added') return 'new ConfigMap';
-  if (change.change === 'removed') return 'ConfigMap removed';
+  if (change.change === 'added') return `new ${change.kind}`;
+  if (change.change === 'removed') return `${change.kind} removed`;
   const parts: string[] = [];
   for (const [label, list] of [
     ['changed', change.keys.changed],
@@ -278,7 +285,7 @@ function invalidEnvNames(
       finding(
         'warning',
         'invalid-env-name',
-        `${workload.id}: envFrom ${head.name}${prefix ? ` (prefix \`${prefix}\`)` : ''} skips ${invalid.map((k) => `\`${prefix}${k}\``).join(', ')}: not valid env var names, so Kubernetes leaves them out silently.`,
+        `${workload.id}: envFrom ${sourceLabel(head)}${prefix ? ` (prefix \`${prefix}\`)` : ''} skips ${invalid.map((k) => `\`${prefix}${k}\``).join(', ')}: not valid env var names, so Kubernetes leaves them out silently.`,
         workload.source,
       ),
     );

@@ -10,6 +10,7 @@ export type Severity = 'blocker' | 'warning' | 'info';
 export type FindingCode =
   | 'missing-key'
   | 'missing-configmap'
+  | 'missing-secret'
   | 'immutable-changed'
   | 'invalid-key'
   | 'configmap-too-large'

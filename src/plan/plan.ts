@@ -1,5 +1,10 @@
 import { diffConfigMap, type ConfigMapChange } from './configmap-diff.js';
-import { collectConfigMaps, type ConfigMapSnapshot } from './configmaps.js';
+import {
+  collectConfigMaps,
+  collectSecrets,
+  type CollectedConfigMaps,
+  type ConfigMapSnapshot,
+} from './configmaps.js';
 import { compareWithLive, driftFindings, type ConfigMapDrift } from './drift.js';
 import { rolloutStatus } from './rollout-status.js';
 import { findReferences, workloadsOf, type Workload } from './consumers.js';
@@ -16,7 +21,14 @@ export interface PlanInput {
   notes?: readonly Finding[];
   /** The cluster as it is now; undefined for an offline plan. */
   live?: LiveState;
-  options: DecisionOptions;
+  options: PlanOptions;
+}
+
+export interface PlanOptions extends DecisionOptions {
+  /** Treat Secrets as config sources too; their values are never shown, only keyed fingerprints. */
+  secrets?: boolean;
+  /** Key of the Secret fingerprints: pick a random one per run so fingerprints can't be looked up. */
+  fingerprintKey?: string;
 }
 
 /** What the cluster holds in the namespaces the change touches. */
@@ -42,8 +54,18 @@ export interface Plan {
 }
 
 export function planRollout(input: PlanInput): Plan {
-  const base = collectConfigMaps(input.base);
-  const head = collectConfigMaps(input.head);
+  const secrets = input.options.secrets === true;
+  const collect = (objects: readonly ManifestObject[]): CollectedConfigMaps => {
+    const configMaps = collectConfigMaps(objects);
+    if (!secrets) return configMaps;
+    const found = collectSecrets(objects);
+    return {
+      byRef: new Map([...configMaps.byRef, ...found.byRef]),
+      findings: [...configMaps.findings, ...found.findings],
+    };
+  };
+  const base = collect(input.base);
+  const head = collect(input.head);
   const findings: Finding[] = [...head.findings, ...(input.notes ?? [])];
 
   const refs = [...new Set([...base.byRef.keys(), ...head.byRef.keys()])].sort();
@@ -80,7 +102,7 @@ export function planRollout(input: PlanInput): Plan {
       workload: liveWorkload && !isLiveOnly ? withLivePause(workload, liveWorkload) : workload,
       base: isLiveOnly ? workload : baseWorkloads.get(workload.id),
       // Every definition counts: whichever one is applied last, none of their readers may be missed.
-      references: definitions.flatMap(findReferences),
+      references: definitions.flatMap((w) => findReferences(w, { secrets })),
       changes: changed,
       options: input.options,
     });

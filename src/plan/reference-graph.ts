@@ -34,7 +34,7 @@ export function buildReferenceGraph(objects: readonly ManifestObject[]): Referen
   }
   // Every definition of a workload counts (examples often reuse one name); identical ones only once.
   const unique = new Map<string, ConfigMapReference>();
-  for (const r of workloadsOf(objects).flatMap(findReferences)) unique.set(JSON.stringify(r), r);
+  for (const r of workloadsOf(objects).flatMap((w) => findReferences(w))) unique.set(JSON.stringify(r), r);
   const references = [...unique.values()];
   const referenced = new Set(references.map((r) => r.configMap));
   return {

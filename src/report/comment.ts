@@ -85,14 +85,25 @@ function render(plan: Plan, context: CommentContext, detail: Detail): string {
   return parts.join('\n\n') + '\n';
 }
 
+/** `ns/name` for a ConfigMap, `Secret ns/name` for a Secret. */
+export function displayRef(change: Pick<ConfigMapChange, 'kind' | 'namespace' | 'name'>): string {
+  return change.kind === 'Secret'
+    ? `Secret ${change.namespace}/${change.name}`
+    : `${change.namespace}/${change.name}`;
+}
+
 function headline(plan: Plan): string {
-  const changed = plan.configMaps.filter((c) => c.change !== 'unchanged').length;
+  const changedSources = plan.configMaps.filter((c) => c.change !== 'unchanged');
+  const changed = changedSources.filter((c) => c.kind === 'ConfigMap').length;
+  const changedSecrets = changedSources.length - changed;
   const restarts = plan.consumers.filter((c) => c.action === 'restart').length;
   const other = plan.consumers.filter((c) => !['restart', 'none', 'blocked'].includes(c.action)).length;
   const blockers = plan.findings.filter((f) => f.severity === 'blocker').length;
   const warnings = plan.findings.filter((f) => f.severity === 'warning').length;
   const facts = [
-    plural(changed, 'ConfigMap') + ' changed',
+    (changedSecrets > 0
+      ? `${plural(changed, 'ConfigMap')} and ${plural(changedSecrets, 'Secret')}`
+      : plural(changed, 'ConfigMap')) + ' changed',
     `${plural(restarts, 'workload')} need${restarts === 1 ? 's' : ''} a restart`,
   ];
   if (other > 0) facts.push(`${plural(other, 'workload')} need${other === 1 ? 's' : ''} other action`);
@@ -157,12 +168,15 @@ function findingLine(detail: Detail): (f: Finding) => string {
 
 function configMapsSection(changed: readonly ConfigMapChange[], detail: Detail): string[] {
   const blocks = changed.map((c) => {
-    const summary = `<code>${escapeText(c.ref)}</code> — ${escapeText(describeChange(c))}`;
+    const summary = `<code>${escapeText(displayRef(c))}</code> — ${escapeText(describeChange(c))}`;
     if (!detail.values) return `- ${summary.replace(/<\/?code>/g, '`')}`;
     const body = fencedBlock(renderValueDiff(c, detail.values), 'diff');
     return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
   });
-  return ['#### ConfigMaps', blocks.join('\n')];
+  const title = changed.some((c) => c.kind === 'Secret')
+    ? '#### ConfigMaps and Secrets (Secret values are never shown)'
+    : '#### ConfigMaps';
+  return [title, blocks.join('\n')];
 }
 
 function describeChange(change: ConfigMapChange): string {

@@ -3,13 +3,28 @@ import type { ReferenceGraph } from '../plan/reference-graph.js';
 
 /** The plan as the JSON contract names it (`plan --format json`, the action's `plan` output). */
 export function planToJson(plan: Plan) {
+  const secrets = plan.configMaps.filter((c) => c.kind === 'Secret');
   return {
-    configMaps: plan.configMaps.map((c) => ({
-      ref: c.ref,
-      change: c.change,
-      keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
-      immutable: c.immutable,
-    })),
+    configMaps: plan.configMaps
+      .filter((c) => c.kind === 'ConfigMap')
+      .map((c) => ({
+        ref: c.ref,
+        change: c.change,
+        keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
+        immutable: c.immutable,
+      })),
+    // Secrets appear only when they are config sources, and then only with key names and fingerprints.
+    ...(secrets.length > 0
+      ? {
+          secrets: secrets.map((c) => ({
+            ref: `${c.namespace}/${c.name}`,
+            change: c.change,
+            keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
+            immutable: c.immutable,
+            fingerprints: c.fingerprints,
+          })),
+        }
+      : {}),
     consumers: plan.consumers.map((c) => ({
       workload: c.workload,
       action: c.action,

@@ -24,6 +24,13 @@ export function renderValueDiff(change: ConfigMapChange, limits: ValueDiffLimits
   ].sort(([, a], [, b]) => a.localeCompare(b));
   for (const [kind, key] of keys) {
     out.push(`@@ ${key} (${kind}) @@`);
+    if (change.fingerprints) {
+      // A Secret's values are never shown: a keyed fingerprint per side says that, and only that, it changed.
+      const before = change.fingerprints.base[key];
+      const after = change.fingerprints.head[key];
+      out.push(`  fingerprint ${before ?? 'none'} → ${after ?? 'none'}`);
+      continue;
+    }
     const old = before(key);
     const now = after(key);
     if (old?.binary || now?.binary) {

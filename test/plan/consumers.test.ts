@@ -3,9 +3,9 @@ import { findReferences, workloadsOf } from '../../src/plan/consumers.js';
 import { buildReferenceGraph } from '../../src/plan/reference-graph.js';
 import { objects } from './helpers.js';
 
-const refsOf = (yaml: string) =>
+const refsOf = (yaml: string, secrets = false) =>
   workloadsOf(objects(yaml))
-    .flatMap(findReferences)
+    .flatMap((w) => findReferences(w, { secrets }))
     .map((r) => ({
       configMap: r.configMap,
       workload: r.workload,
@@ -139,6 +139,29 @@ describe('findReferences', () => {
       ),
     )[0]!;
     expect(findReferences(workload).map((r) => r.runsOnce)).toEqual([true, false]);
+  });
+
+  it('reads Secrets as sources only when asked: secretRef, secretKeyRef, secret and projected volumes', () => {
+    const yaml = podSpec(`  volumes:
+  - name: creds
+    secret: {secretName: db-creds, items: [{key: password, path: pw}]}
+  - name: proj
+    projected:
+      sources:
+      - secret: {name: tls, optional: true}
+  containers:
+  - name: c
+    envFrom: [{secretRef: {name: all-secrets}}]
+    env: [{name: TOKEN, valueFrom: {secretKeyRef: {name: api, key: token}}}]
+    volumeMounts: [{name: creds, mountPath: /creds}, {name: proj, mountPath: /tls}]
+`);
+    expect(refsOf(yaml)).toEqual([]);
+    expect(refsOf(yaml, true).map((r) => [r.configMap, r.via, r.key, r.optional, r.keys])).toEqual([
+      ['Secret/ns/all-secrets', 'envFrom', null, false, null],
+      ['Secret/ns/api', 'env', 'token', false, ['token']],
+      ['Secret/ns/db-creds', 'volume', null, false, ['password']],
+      ['Secret/ns/tls', 'projected', null, true, null],
+    ]);
   });
 
   it('reports a volume mounted by no container with a null container', () => {

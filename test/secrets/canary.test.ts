@@ -1,0 +1,147 @@
+// Secret values planted as canaries must not appear in any output: comment, JSON, table, errors.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+
+const canaries = {
+  password: 'canary-pw-7f3a91c2e4',
+  token: 'canary-token-b81d55e0',
+  stringData: 'canary-stringdata-44aa19',
+  numeric: '918273645546372819',
+};
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** Every form a planted value could leak in. */
+const forms = Object.values(canaries).flatMap((v) => [v, b64(v), b64(v).replace(/=+$/, '')]);
+
+function secretYaml(values: { password: string; token: string; stringData: string }, extra = ''): string {
+  return `apiVersion: v1
+kind: Secret
+metadata:
+  name: app-creds
+data:
+  password: ${b64(values.password)}
+  token: ${b64(values.token)}
+stringData:
+  api-key: ${values.stringData}
+${extra}---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      volumes:
+      - name: creds
+        secret: {secretName: app-creds, items: [{key: token, path: token}]}
+      containers:
+      - name: api
+        envFrom: [{secretRef: {name: app-creds}}]
+        env: [{name: PW, valueFrom: {secretKeyRef: {name: app-creds, key: password}}}]
+        volumeMounts: [{name: creds, mountPath: /creds}]
+`;
+}
+
+function change(base: string, head: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'config-rollout-canary-'));
+  mkdirSync(join(dir, 'base'));
+  mkdirSync(join(dir, 'head'));
+  writeFileSync(join(dir, 'base', 's.yaml'), base);
+  writeFileSync(join(dir, 'head', 's.yaml'), head);
+  return dir;
+}
+
+describe('Secrets as config sources', () => {
+  const dir = change(
+    secretYaml({ password: 'old-password-1', token: canaries.token, stringData: 'old-key' }),
+    secretYaml(
+      { password: canaries.password, token: canaries.token, stringData: canaries.stringData },
+      `  numeric: ${canaries.numeric}\n`,
+    ),
+  );
+
+  it('plans Secret changes with the same decisions, showing key names and fingerprints only', () => {
+    const json = runCli(
+      ['plan', '--offline', '--secrets', '--base', 'base', '--manifests', 'head', '--format', 'json'],
+      dir,
+    );
+    const plan = JSON.parse(json.stdout);
+    expect(plan.configMaps).toEqual([]);
+    expect(plan.secrets).toMatchObject([
+      {
+        ref: 'default/app-creds',
+        change: 'modified',
+        keys: { added: ['numeric'], removed: [], changed: ['api-key', 'password'] },
+      },
+    ]);
+    expect(plan.secrets[0].fingerprints.head.password).toMatch(/^[0-9a-f]{8}$/);
+    expect(plan.secrets[0].fingerprints.head.password).not.toBe(plan.secrets[0].fingerprints.base.password);
+    expect(plan.secrets[0].fingerprints.head.token).toBe(plan.secrets[0].fingerprints.base.token);
+    expect(plan.consumers).toEqual([
+      {
+        workload: 'Deployment/default/api',
+        action: 'restart',
+        reasons: expect.arrayContaining([
+          expect.stringContaining('Secret app-creds (changed `password`) as an env var'),
+        ]),
+        configMaps: ['Secret/default/app-creds'],
+      },
+    ]);
+    // An unquoted number in stringData is a blocker that names the key, not the value.
+    expect(plan.findings.map((f: { code: string; message: string }) => [f.code, f.message])).toEqual([
+      [
+        'non-string-value',
+        'Secret default/app-creds: the value of `numeric` is not a string (quote it); the API server rejects it.',
+      ],
+    ]);
+  });
+
+  it('never prints a planted value, in any format or stream', () => {
+    const outputs = [
+      runCli(
+        ['plan', '--offline', '--secrets', '--base', 'base', '--manifests', 'head', '--format', 'json'],
+        dir,
+      ),
+      runCli(['plan', '--offline', '--secrets', '--base', 'base', '--manifests', 'head'], dir),
+      runCli(['plan', '--offline', '--base', 'base', '--manifests', 'head'], dir),
+      runCli(['refs', '--manifests', 'head', '--format', 'json'], dir),
+      runCli(['refs', '--manifests', 'head'], dir),
+    ];
+    const comment = outputs[1]!.stdout;
+    expect(comment).toContain('fingerprint');
+    expect(comment).toContain('ConfigMaps and Secrets (Secret values are never shown)');
+    for (const out of outputs) {
+      for (const form of forms) {
+        expect(out.stdout, `stdout leaks ${form}`).not.toContain(form);
+        expect(out.stderr, `stderr leaks ${form}`).not.toContain(form);
+      }
+    }
+  });
+
+  it('blocks removing a Secret key a workload requires, naming the key only', () => {
+    const removed = change(
+      secretYaml({ password: canaries.password, token: canaries.token, stringData: canaries.stringData }),
+      secretYaml({
+        password: canaries.password,
+        token: canaries.token,
+        stringData: canaries.stringData,
+      }).replace(/  password: .*\n/, ''),
+    );
+    const r = runCli(
+      ['plan', '--offline', '--secrets', '--base', 'base', '--manifests', 'head', '--format', 'json'],
+      removed,
+    );
+    expect(r.status).toBe(1);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.findings.map((f: { code: string }) => f.code)).toEqual(['missing-key']);
+    expect(plan.findings[0].message).toContain(
+      'requires key `password` of Secret app-creds (secretKeyRef, not optional)',
+    );
+    for (const form of forms) expect(r.stdout).not.toContain(form);
+  });
+});
