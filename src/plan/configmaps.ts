@@ -198,7 +198,12 @@ export function collectSecrets(objects: readonly ManifestObject[]): CollectedCon
           typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
         if (field === 'data' && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text)) {
           findings.push(
-            finding('blocker', 'non-string-value', `Secret ${shown}: \`data.${key}\` is not valid base64.`, at),
+            finding(
+              'blocker',
+              'non-string-value',
+              `Secret ${shown}: \`data.${key}\` is not valid base64.`,
+              at,
+            ),
           );
         }
         const encoded =

@@ -130,7 +130,7 @@ describe('Secrets as config sources', () => {
         password: canaries.password,
         token: canaries.token,
         stringData: canaries.stringData,
-      }).replace(/  password: .*\n/, ''),
+      }).replace(/ {2}password: .*\n/, ''),
     );
     const r = runCli(
       ['plan', '--offline', '--secrets', '--base', 'base', '--manifests', 'head', '--format', 'json'],
