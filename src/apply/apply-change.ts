@@ -87,7 +87,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   if (changes.length === 0) return result('no-change', 'No ConfigMap changes to apply.', kept);
 
   const namespaces = [...new Set(changes.map((c) => c.namespace))].sort();
-  await assertAccess(settings.cluster, applyAccessChecks(namespaces));
+  await assertAccess(settings.cluster, applyAccessChecks(namespaces, settings.secrets === true));
   const cluster = createClusterWriter(settings.cluster, { dryRun: settings.dryRun });
 
   // Workloads to restart, with the config hash each will carry once the new data is in place.
@@ -106,7 +106,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
         decision,
         workload,
         live,
-        hash: workloadConfigHash(findReferences(workload), after),
+        hash: workloadConfigHash(findReferences(workload, { secrets: settings.secrets === true }), after),
         previousHash: live ? (annotationsOf(live.body, templatePath)[configHashAnnotation] ?? null) : null,
       };
     });
@@ -117,9 +117,12 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     .digest('hex')
     .slice(0, 16);
   const journals = new Map<string, StoredJournal>();
+  // Previous Secret values go into a Secret journal, never a ConfigMap.
+  const journalKind = changes.some((c) => c.kind === 'Secret') ? 'Secret' : 'ConfigMap';
+  const journalKinds: ('ConfigMap' | 'Secret')[] = settings.secrets ? ['ConfigMap', 'Secret'] : ['ConfigMap'];
   if (!settings.dryRun) {
     for (const namespace of namespaces) {
-      const existing = await readJournal(cluster, namespace);
+      const existing = await readJournal(cluster, namespace, journalKinds);
       if (existing && existing.journal.change !== changeId) {
         return result(
           'failed',
@@ -155,7 +158,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
         };
       }
       try {
-        journals.set(namespace, await createJournal(cluster, namespace, journal));
+        journals.set(namespace, await createJournal(cluster, namespace, journal, journalKind));
       } catch (error) {
         if (error instanceof ConflictError)
           return result('failed', `Refused: another apply is running in namespace ${namespace}.`);
@@ -179,7 +182,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
       configMapResults.push(outcome);
       if (outcome.outcome !== 'unchanged') written.push(change);
       log(
-        `configmap/${change.name} (${change.namespace}): ${outcome.outcome}${outcome.keys.length ? ` ${outcome.keys.join(', ')}` : ''}`,
+        `${change.kind.toLowerCase()}/${change.name} (${change.namespace}): ${outcome.outcome}${outcome.keys.length ? ` ${outcome.keys.join(', ')}` : ''}`,
       );
     }
   } catch (error) {
@@ -344,13 +347,17 @@ async function writeConfigMap(
 ): Promise<ConfigMapResult> {
   const keys = [...touchedKeys(change)].sort();
   if (change.change === 'removed') {
-    const live = await cluster.readConfigMap(change.namespace, change.name);
-    if (live) await cluster.deleteConfigMap(change.namespace, change.name, live.resourceVersion);
+    const live = await cluster.readConfigMap(change.namespace, change.name, change.kind);
+    if (live) await cluster.deleteConfigMap(change.namespace, change.name, live.resourceVersion, change.kind);
     return { ref: change.ref, outcome: 'pruned', keys: [] };
   }
   const target = valuesOf(change.head, keys);
   for (let attempt = 0; ; attempt++) {
-    const live: LiveConfigMap | undefined = await cluster.readConfigMap(change.namespace, change.name);
+    const live: LiveConfigMap | undefined = await cluster.readConfigMap(
+      change.namespace,
+      change.name,
+      change.kind,
+    );
     if (!live) {
       await cluster.createConfigMap(change.head!);
       return {
@@ -375,11 +382,19 @@ async function writeConfigMap(
       );
     }
     try {
-      await cluster.patchConfigMap(change.namespace, change.name, keyPatch(target), live.resourceVersion);
+      await cluster.patchConfigMap(
+        change.namespace,
+        change.name,
+        keyPatch(target),
+        live.resourceVersion,
+        change.kind,
+      );
       return { ref: change.ref, outcome: 'patched', keys };
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= maxConflictRetries) throw error;
-      settings.log(`configmap/${change.name} (${change.namespace}): changed meanwhile (409); re-reading`);
+      settings.log(
+        `${change.kind.toLowerCase()}/${change.name} (${change.namespace}): changed meanwhile (409); re-reading`,
+      );
     }
   }
 }
@@ -397,10 +412,11 @@ async function restoreConfigMaps(
     if (!recorded) continue;
     const entry = results.find((r) => r.ref === change.ref);
     for (let attempt = 0; attempt <= maxConflictRetries; attempt++) {
-      const live = await cluster.readConfigMap(change.namespace, change.name);
+      const live = await cluster.readConfigMap(change.namespace, change.name, change.kind);
       try {
         if (!recorded.existed) {
-          if (live) await cluster.deleteConfigMap(change.namespace, change.name, live.resourceVersion);
+          if (live)
+            await cluster.deleteConfigMap(change.namespace, change.name, live.resourceVersion, change.kind);
         } else if (
           live &&
           !sameValues(valuesOf(live.snapshot, Object.keys(recorded.previous)), recorded.previous)
@@ -410,9 +426,12 @@ async function restoreConfigMaps(
             change.name,
             keyPatch(recorded.previous),
             live.resourceVersion,
+            change.kind,
           );
         } else if (!live) {
-          log(`configmap/${change.name} (${change.namespace}): gone from the cluster; cannot restore`);
+          log(
+            `${change.kind.toLowerCase()}/${change.name} (${change.namespace}): gone from the cluster; cannot restore`,
+          );
         }
         break;
       } catch (error) {
@@ -422,13 +441,13 @@ async function restoreConfigMaps(
     if (entry) entry.outcome = 'rolled-back';
     else
       results.push({ ref: change.ref, outcome: 'rolled-back', keys: Object.keys(recorded.previous).sort() });
-    log(`configmap/${change.name} (${change.namespace}): previous values restored`);
+    log(`${change.kind.toLowerCase()}/${change.name} (${change.namespace}): previous values restored`);
   }
 }
 
 async function finishJournals(cluster: ClusterWriter, journals: Map<string, StoredJournal>): Promise<void> {
   for (const [namespace, stored] of journals) {
-    const current = (await readJournal(cluster, namespace)) ?? stored;
+    const current = (await readJournal(cluster, namespace, [stored.kind])) ?? stored;
     await deleteJournal(cluster, namespace, current);
     journals.delete(namespace);
   }
@@ -499,8 +518,16 @@ function dataAfterApply(
   return after;
 }
 
-function applyAccessChecks(namespaces: readonly string[]) {
+function applyAccessChecks(namespaces: readonly string[], secrets: boolean) {
   return namespaces.flatMap((namespace) => [
+    ...(secrets
+      ? ['get', 'list', 'create', 'patch', 'delete'].map((verb) => ({
+          verb,
+          group: '',
+          resource: 'secrets',
+          namespace,
+        }))
+      : []),
     ...['get', 'list', 'create', 'patch', 'delete'].map((verb) => ({
       verb,
       group: '',

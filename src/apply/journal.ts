@@ -1,6 +1,6 @@
 import type { KeyValues } from '../plan/configmap-patch.js';
-import type { ConfigMapSnapshot } from '../plan/configmaps.js';
-import type { ClusterWriter } from '../cluster/cluster-writer.js';
+import type { ConfigMapSnapshot, SourceKind } from '../plan/configmaps.js';
+import { ConflictError, type ClusterWriter } from '../cluster/cluster-writer.js';
 
 /**
  * What apply must be able to undo, written to the cluster before the first change: the previous values of
@@ -19,29 +19,47 @@ export interface Journal {
 export const journalName = 'config-rollout-journal';
 export const managedByLabel = { 'app.kubernetes.io/managed-by': 'config-rollout' };
 
+/** How often a journal write is re-read and retried after a 409. */
+const maxJournalConflicts = 5;
+
+/**
+ * The journal is a ConfigMap, or a Secret when the change writes Secrets: previous Secret values must never
+ * land in a ConfigMap.
+ */
 export interface StoredJournal {
   journal: Journal;
   resourceVersion: string;
+  kind: SourceKind;
 }
 
+/** The journal of an unfinished apply in a namespace, looked for in each kind given. */
 export async function readJournal(
   cluster: ClusterWriter,
   namespace: string,
+  kinds: readonly SourceKind[] = ['ConfigMap'],
 ): Promise<StoredJournal | undefined> {
-  const live = await cluster.readConfigMap(namespace, journalName);
-  if (!live) return undefined;
-  const raw = live.snapshot.data['journal.json'];
-  if (!raw) return undefined;
-  return { journal: JSON.parse(raw) as Journal, resourceVersion: live.resourceVersion };
+  for (const kind of kinds) {
+    const live = await cluster.readConfigMap(namespace, journalName, kind);
+    const raw = live?.snapshot.data['journal.json'];
+    if (!live || !raw) continue;
+    const text = kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    return { journal: JSON.parse(text) as Journal, resourceVersion: live.resourceVersion, kind };
+  }
+  return undefined;
 }
 
-function snapshotOf(namespace: string, journal: Journal): ConfigMapSnapshot {
+function encode(journal: Journal, kind: SourceKind): string {
+  const text = JSON.stringify(journal);
+  return kind === 'Secret' ? Buffer.from(text, 'utf8').toString('base64') : text;
+}
+
+function snapshotOf(namespace: string, journal: Journal, kind: SourceKind): ConfigMapSnapshot {
   return {
-    kind: 'ConfigMap',
+    kind,
     ref: `${namespace}/${journalName}`,
     namespace,
     name: journalName,
-    data: { 'journal.json': JSON.stringify(journal) },
+    data: { 'journal.json': encode(journal, kind) },
     binaryData: {},
     immutable: false,
     source: null,
@@ -53,30 +71,59 @@ export async function createJournal(
   cluster: ClusterWriter,
   namespace: string,
   journal: Journal,
+  kind: SourceKind = 'ConfigMap',
 ): Promise<StoredJournal> {
-  const live = await cluster.createConfigMap(snapshotOf(namespace, journal), managedByLabel);
-  return { journal, resourceVersion: live.resourceVersion };
+  const live = await cluster.createConfigMap(snapshotOf(namespace, journal, kind), managedByLabel);
+  return { journal, resourceVersion: live.resourceVersion, kind };
 }
 
+/**
+ * Replace the journal of this change. A 409 usually means our own earlier attempt landed and only its answer
+ * was lost: re-read, and write again over a journal of the same change; another change's journal is refused.
+ */
 export async function updateJournal(
   cluster: ClusterWriter,
   namespace: string,
   stored: StoredJournal,
   journal: Journal,
 ): Promise<StoredJournal> {
-  const live = await cluster.patchConfigMap(
-    namespace,
-    journalName,
-    { data: { 'journal.json': JSON.stringify(journal) } },
-    stored.resourceVersion,
-  );
-  return { journal, resourceVersion: live.resourceVersion };
+  let resourceVersion = stored.resourceVersion;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const live = await cluster.patchConfigMap(
+        namespace,
+        journalName,
+        { data: { 'journal.json': encode(journal, stored.kind) } },
+        resourceVersion,
+        stored.kind,
+      );
+      return { journal, resourceVersion: live.resourceVersion, kind: stored.kind };
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= maxJournalConflicts) throw error;
+      const current = await readJournal(cluster, namespace, [stored.kind]);
+      if (current?.journal.change !== journal.change) throw error;
+      resourceVersion = current.resourceVersion;
+    }
+  }
 }
 
+/** Delete the journal (the change is done); a 409 re-reads it and tries again, a 404 means it is gone. */
 export async function deleteJournal(
   cluster: ClusterWriter,
   namespace: string,
   stored: StoredJournal,
 ): Promise<void> {
-  await cluster.deleteConfigMap(namespace, journalName, stored.resourceVersion);
+  let resourceVersion = stored.resourceVersion;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster.deleteConfigMap(namespace, journalName, resourceVersion, stored.kind);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= maxJournalConflicts) throw error;
+      const current = await readJournal(cluster, namespace, [stored.kind]);
+      if (!current) return;
+      if (current.journal.change !== stored.journal.change) throw error;
+      resourceVersion = current.resourceVersion;
+    }
+  }
 }

@@ -99,6 +99,7 @@ export function watchRollout(
               labelSelector: selector,
             },
             evaluate,
+            (message) => finish(false, `cannot watch the pods of ${label}: ${message}`),
           );
         }
       }
@@ -150,6 +151,7 @@ export function watchRollout(
       kc,
       { path, apiVersion, kind: target.kind, fieldSelector: `metadata.name=${target.name}` },
       evaluate,
+      (message) => finish(false, `cannot watch ${label}: ${message}`),
     );
     timers.push(
       setTimeout(() => {

@@ -1,4 +1,5 @@
 import { AuthorizationV1Api, type KubeConfig, type V1ResourceRule } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { withRetry } from './api-errors.js';
 
 /** One permission config-rollout needs: `verb` on `group/resource` in `namespace`. */
@@ -30,7 +31,7 @@ function allows(rule: V1ResourceRule, check: AccessCheck): boolean {
  * authorizer says its rules are incomplete, a SelfSubjectAccessReview decides the ones the rules don't allow.
  */
 export async function deniedAccess(kc: KubeConfig, checks: readonly AccessCheck[]): Promise<AccessCheck[]> {
-  const api = kc.makeApiClient(AuthorizationV1Api);
+  const api = makeApiClient(kc, AuthorizationV1Api);
   const namespaces = [...new Set(checks.map((c) => c.namespace))];
   const denied: AccessCheck[] = [];
   await Promise.all(

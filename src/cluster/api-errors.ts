@@ -5,7 +5,7 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
 
-/** The API server's own message (from its Status body) when there is one. */
+/** The API server's own message (from its Status body) when there is one; the network failure otherwise. */
 export function apiMessage(error: unknown): string {
   if (error instanceof ApiException) {
     const body = error.body as unknown;
@@ -20,20 +20,55 @@ export function apiMessage(error: unknown): string {
     }
     return `HTTP ${error.code}`;
   }
+  if (isTimeout(error)) return 'the request timed out';
+  const cause = networkCause(error);
+  if (cause) return `${error instanceof Error ? error.message : 'request failed'} (${cause})`;
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Worth another try: throttled, a server hiccup, or the connection dropped. */
+/** Network error codes worth another try: the connection dropped, was refused, or timed out. */
+const transientCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/**
+ * The code and message of what went wrong on the wire. fetch (undici) rejects with a bare
+ * `TypeError: fetch failed` and puts the socket error in `cause`.
+ */
+function networkCause(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && transientCodes.has(code))
+      return typeof message === 'string' && message !== '' ? `${code}: ${message}` : code;
+    e = cause;
+  }
+  return undefined;
+}
+
+/** Our own request deadline (api-client.ts) or an abort while waiting. */
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+/** Worth another try: throttled, a server hiccup, the connection dropped, or the request timed out. */
 export function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined)
     return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
-  const code = (error as { code?: string } | undefined)?.code;
+  if (isTimeout(error) || networkCause(error) !== undefined) return true;
   const message = error instanceof Error ? error.message : '';
-  return (
-    ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code ?? '') ||
-    /socket hang up|ECONNRESET|ECONNREFUSED|ETIMEDOUT|network|timed out|aborted/i.test(message)
-  );
+  return /socket hang up|ECONNRESET|ECONNREFUSED|ETIMEDOUT|network|timed out|aborted/i.test(message);
 }
 
 /** Seconds the server asked us to wait (429/503 Retry-After), if it said. */

@@ -5,6 +5,7 @@ import type { KubeObject } from '../plan/manifests.js';
 import type { LiveState } from '../plan/plan.js';
 import { workloadKinds } from '../plan/workload-kinds.js';
 import type { AccessCheck } from './access-review.js';
+import { makeApiClient } from './api-client.js';
 import { withRetry } from './api-errors.js';
 
 /** Objects per list page: large enough to keep requests few, small enough to bound each response. */
@@ -24,9 +25,9 @@ function plain(item: unknown, apiVersion: string, kind: string): KubeObject {
 
 /** A list call for every kind the plan reads, by kind. */
 function listers(kc: KubeConfig): Record<string, Lister> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const batch = kc.makeApiClient(BatchV1Api);
+  const core = makeApiClient(kc, CoreV1Api);
+  const apps = makeApiClient(kc, AppsV1Api);
+  const batch = makeApiClient(kc, BatchV1Api);
   const args = (namespace: string, next: string | undefined) => ({
     namespace,
     limit: pageSize,

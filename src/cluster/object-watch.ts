@@ -1,5 +1,6 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../plan/manifests.js';
+import { requestTimeoutOf } from './api-client.js';
 
 export interface WatchTarget {
   /** Collection path, e.g. `/apis/apps/v1/namespaces/shop/deployments`. */
@@ -16,35 +17,74 @@ export interface ObjectWatch {
   stop(): void;
 }
 
+/** A watch the API server refuses for good (no credentials, no permission): retrying can't help. */
+const fatalStatuses = new Set([401, 403]);
+
 /**
  * Keep a live view of a collection with the watch API, not by polling. The first watch has no
  * resourceVersion, so the server starts with the current state (synthetic ADDED events); a dropped stream
  * resumes from the last resourceVersion seen (bookmarks keep it fresh); 410 Gone starts over from the
- * current state.
+ * current state. A stream that stays silent for the request timeout (a stalled connection looks just like a
+ * quiet watch) is dropped and resumed too. Refusals that retrying can't fix (401, 403) go to `onFatal`.
  */
-export function watchObjects(kc: KubeConfig, target: WatchTarget, onChange: () => void): ObjectWatch {
+export function watchObjects(
+  kc: KubeConfig,
+  target: WatchTarget,
+  onChange: () => void,
+  onFatal: (message: string) => void = () => {},
+): ObjectWatch {
   const objects = new Map<string, KubeObject>();
   const watch = new Watch(kc);
+  const idleMs = requestTimeoutOf(kc);
   let resourceVersion: string | undefined;
   let stopped = false;
-  let abort: AbortController | undefined;
+  // Each stream is one attempt; callbacks of a stream that was dropped (or replaced) are ignored, so one
+  // failure never starts two streams.
+  let attempt = 0;
+  let controller: AbortController | undefined;
   let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const drop = () => {
+    attempt++;
+    controller?.abort();
+    controller = undefined;
+    clearTimeout(idleTimer);
+  };
 
   const restart = (gone: boolean) => {
     if (stopped) return;
+    drop();
     if (gone) resourceVersion = undefined;
-    const delay = gone ? 0 : Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+    // The first retry after things went well is immediate (a server-side timeout, a routine 410); then back off.
+    const delay = failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** Math.min(failures - 1, 6));
     failures++;
-    timer = setTimeout(() => void start(), delay);
+    retryTimer = setTimeout(() => void start(), delay);
+  };
+
+  const fail = (message: string) => {
+    if (stopped) return;
+    stopped = true;
+    drop();
+    onFatal(message);
   };
 
   const start = async () => {
     if (stopped) return;
+    const mine = ++attempt;
+    const current = () => !stopped && mine === attempt;
+    const resetIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (current()) restart(false);
+      }, idleMs);
+    };
     // Starting over: the server re-sends the current state, so forget what may have been deleted meanwhile.
     if (resourceVersion === undefined) objects.clear();
+    resetIdle();
     try {
-      abort = await watch.watch(
+      const started = await watch.watch(
         target.path,
         {
           allowWatchBookmarks: true,
@@ -52,10 +92,13 @@ export function watchObjects(kc: KubeConfig, target: WatchTarget, onChange: () =
           labelSelector: target.labelSelector,
           fieldSelector: target.fieldSelector,
         },
-        (phase: string, object: KubeObject & { code?: number }) => {
+        (phase: string, object: KubeObject & { code?: number; message?: string }) => {
+          if (!current()) return;
+          resetIdle();
           if (phase === 'ERROR') {
+            if (object.code !== undefined && fatalStatuses.has(object.code))
+              return fail(`${object.code}: ${object.message ?? 'refused'}`);
             // 410 Gone: our resourceVersion is too old to resume from; start over from the current state.
-            abort?.abort();
             restart(object.code === 410);
             return;
           }
@@ -69,12 +112,18 @@ export function watchObjects(kc: KubeConfig, target: WatchTarget, onChange: () =
           onChange();
         },
         (error: unknown) => {
-          const status = (error as { statusCode?: number; code?: number } | null)?.statusCode;
+          if (!current()) return;
+          const status = (error as { statusCode?: number } | null)?.statusCode;
+          if (status !== undefined && fatalStatuses.has(status))
+            return fail(`${status}: ${error instanceof Error ? error.message : 'refused'}`);
           restart(status === 410);
         },
       );
+      // Stopped or replaced (say by the idle timer) while connecting: this stream is not wanted any more.
+      if (current()) controller = started;
+      else started.abort();
     } catch {
-      restart(false);
+      if (current()) restart(false);
     }
   };
 
@@ -83,8 +132,8 @@ export function watchObjects(kc: KubeConfig, target: WatchTarget, onChange: () =
     objects,
     stop: () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      abort?.abort();
+      clearTimeout(retryTimer);
+      drop();
     },
   };
 }
