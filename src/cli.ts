@@ -121,6 +121,10 @@ function buildProgram(): Command {
     .option('--failure-grace <duration>', 'how long new pods may fail before the rollout is failed', '20s')
     .option('--no-rollback', 'leave a failed rollout as it is')
     .option('--keep-going', 'keep starting restarts after a rollout fails')
+    .option(
+      '--delete-pods',
+      'replace the pods of OnDelete StatefulSets/DaemonSets one by one (default: report them)',
+    )
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'),
     )
@@ -134,6 +138,7 @@ function buildProgram(): Command {
           failureGrace: string;
           rollback: boolean;
           keepGoing?: boolean;
+          deletePods?: boolean;
           format: 'text' | 'markdown' | 'json';
         },
       ) => {
@@ -155,6 +160,7 @@ function buildProgram(): Command {
           prune: opts.prune === true,
           maxParallel,
           stopOnFirstFailure: opts.keepGoing !== true,
+          deletePods: opts.deletePods === true,
           rollback: opts.rollback,
           timeoutMs: parseDuration('--timeout', opts.timeout),
           failureGraceMs: parseDuration('--failure-grace', opts.failureGrace),

@@ -28,6 +28,8 @@ export interface Settings {
   failureGraceMs: number;
   maxParallel: number;
   rollback: boolean;
+  /** Replace the pods of OnDelete StatefulSets/DaemonSets one by one on apply. */
+  deletePods: boolean;
   dryRun: boolean;
   offline: boolean;
   prune: boolean;
@@ -68,6 +70,7 @@ export function readSettings(): Settings {
     failureGraceMs: duration('failure-grace', core.getInput('failure-grace') || '20s'),
     maxParallel: wholeNumber('max-parallel', core.getInput('max-parallel') || '5'),
     rollback: booleanInput('rollback', true),
+    deletePods: booleanInput('delete-pods', false),
     dryRun: booleanInput('dry-run', false),
     offline: booleanInput('offline', false),
     prune: booleanInput('prune', false),

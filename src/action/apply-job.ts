@@ -53,6 +53,7 @@ export async function runApplyJob({
     prune: settings.prune,
     maxParallel: settings.maxParallel,
     stopOnFirstFailure: true,
+    deletePods: settings.deletePods,
     rollback: settings.rollback,
     timeoutMs: settings.timeoutMs,
     failureGraceMs: settings.failureGraceMs,

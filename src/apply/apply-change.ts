@@ -24,6 +24,7 @@ import {
   type Journal,
   type StoredJournal,
 } from './journal.js';
+import { replacePodsOneByOne } from './delete-pods.js';
 import { watchRollout, type RolloutOutcome } from './rollout-watch.js';
 
 export interface ApplySettings extends Omit<PlanChangeSettings, 'cluster'> {
@@ -35,6 +36,8 @@ export interface ApplySettings extends Omit<PlanChangeSettings, 'cluster'> {
   maxParallel: number;
   /** Stop starting restarts after the first failed rollout. */
   stopOnFirstFailure: boolean;
+  /** For OnDelete StatefulSets/DaemonSets: delete their pods one by one (off: report them). */
+  deletePods?: boolean;
   rollback: boolean;
   /** Per rollout. */
   timeoutMs: number;
@@ -96,8 +99,12 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     workloads.set(w.id, w);
   const liveWorkloads = new Map((prepared.live?.workloads ?? []).map((w) => [w.id, w]));
   const after = dataAfterApply(prepared.live?.configMaps, plan.configMaps, changes);
+  const podDeletable = (c: { action: string; workload: string }) =>
+    settings.deletePods === true &&
+    c.action === 'delete-pods' &&
+    ['StatefulSet', 'DaemonSet'].includes(workloads.get(c.workload)?.kind.kind ?? '');
   const restarts = plan.consumers
-    .filter((c) => c.action === 'restart')
+    .filter((c) => c.action === 'restart' || podDeletable(c))
     .map((decision) => {
       const workload = workloads.get(decision.workload)!;
       const live = liveWorkloads.get(decision.workload);
@@ -196,7 +203,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
 
   // 2. Restarts, `maxParallel` at a time, each watched to a verdict.
   const workloadResults: WorkloadResult[] = plan.consumers
-    .filter((c) => c.action !== 'restart')
+    .filter((c) => c.action !== 'restart' && !podDeletable(c))
     .map((c) => ({
       workload: c.workload,
       action: c.action,
@@ -237,18 +244,44 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
       return;
     }
     log(`${id}: ${restarted ? 'restarting' : 'already at this config; checking its rollout'}`);
-    const outcome = await watchRollout(
-      settings.cluster,
-      {
-        kind,
+    const outcome = await verify(r, r.hash);
+    workloadResults.push({
+      ...(await toResult(cluster, r.workload, restarted, outcome)),
+      action: r.decision.action,
+    });
+    if (!outcome.healthy) failed = true;
+  };
+  /** Watch a workload reach the config whose hash is given: a rollout, or OnDelete pods replaced one by one. */
+  const verify = async (r: (typeof restarts)[number], hash: string | null): Promise<RolloutOutcome> => {
+    const isNewPod = (pod: KubeObject) => (annotationsOf(pod, [])[configHashAnnotation] ?? null) === hash;
+    const watchOptions = { timeoutMs: settings.timeoutMs, failureGraceMs: settings.failureGraceMs, log };
+    if (r.decision.action !== 'delete-pods') {
+      const target = {
+        kind: r.workload.kind.kind,
         namespace: r.workload.namespace,
         name: r.workload.name,
-        isNewPod: (pod) => annotationsOf(pod, [])[configHashAnnotation] === r.hash,
-      },
-      { timeoutMs: settings.timeoutMs, failureGraceMs: settings.failureGraceMs, log },
+        isNewPod,
+      };
+      return watchRollout(settings.cluster, target, watchOptions);
+    }
+    const live =
+      (await cluster.readWorkload(r.workload.kind.kind, r.workload.namespace, r.workload.name)) ??
+      r.workload.body;
+    const labels =
+      (read(live, ['spec', 'selector', 'matchLabels']) as Record<string, string> | undefined) ?? {};
+    const expected =
+      r.workload.kind.kind === 'DaemonSet'
+        ? Number(read(live, ['status', 'desiredNumberScheduled']) ?? 0)
+        : Number(read(live, ['spec', 'replicas']) ?? 1);
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    return replacePodsOneByOne(
+      settings.cluster,
+      cluster,
+      { namespace: r.workload.namespace, selector, expected, isNewPod },
+      watchOptions,
     );
-    workloadResults.push(await toResult(cluster, r.workload, restarted, outcome));
-    if (!outcome.healthy) failed = true;
   };
   const lanes = Array.from({ length: Math.max(1, settings.maxParallel) }, async () => {
     while (queue.length > 0) {
@@ -260,7 +293,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   for (const r of queue) {
     workloadResults.push({
       workload: r.workload.id,
-      action: 'restart',
+      action: r.decision.action,
       outcome: 'skipped',
       restarted: false,
       reason: 'not started: an earlier rollout failed',
@@ -311,16 +344,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
         await cluster.patchTemplateAnnotations(r.workload.kind.kind, r.workload.namespace, r.workload.name, {
           [configHashAnnotation]: previous,
         });
-        const outcome = await watchRollout(
-          settings.cluster,
-          {
-            kind: r.workload.kind.kind,
-            namespace: r.workload.namespace,
-            name: r.workload.name,
-            isNewPod: (pod) => (annotationsOf(pod, [])[configHashAnnotation] ?? null) === previous,
-          },
-          { timeoutMs: settings.timeoutMs, failureGraceMs: settings.failureGraceMs, log },
-        );
+        const outcome = await verify(r, previous);
         const entry = workloadResults.find((w) => w.workload === r.workload.id)!;
         if (entry.outcome === 'healthy') entry.reason = `${entry.reason}; rolled back with the rest`;
         entry.outcome = 'rolled-back';

@@ -1,4 +1,11 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import type { ConfigMapSnapshot, SourceKind } from '../plan/configmaps.js';
 import type { ConfigMapPatch } from '../plan/configmap-patch.js';
 import type { KubeObject } from '../plan/manifests.js';
@@ -236,7 +243,11 @@ export function createClusterWriter(kc: KubeConfig, options: ClusterWriterOption
       // sending the same patch again is safe and is what kubectl does.
       for (let attempt = 1; ; attempt++) {
         try {
-          return plainWorkload(kind, api.apiVersion, await conflicts(() => api.patch!(namespace, name, body)));
+          return plainWorkload(
+            kind,
+            api.apiVersion,
+            await conflicts(() => api.patch!(namespace, name, body)),
+          );
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= retry.attempts) throw error;
         }

@@ -156,4 +156,35 @@ describe('apply', () => {
       expect(await templateHash(ns, 'paused')).toBeUndefined();
     });
   });
+
+  it('replaces the pods of an OnDelete StatefulSet one by one when asked', async () => {
+    await withNamespace(async (ns) => {
+      const onDelete = workloadYaml('StatefulSet', 'ondelete', 'app-config', {
+        replicas: 3,
+        extraSpec: '  updateStrategy: {type: OnDelete}\n',
+      });
+      await createObjects(ns, base['config.yaml'] + onDelete);
+      await waitRolledOut('StatefulSet', ns, 'ondelete');
+      const dir = changeDir({ ...base, 'w.yaml': onDelete }, { ...head, 'w.yaml': onDelete });
+      const result = await applyChange(applySettings(dir, ns, { deletePods: true }));
+      expect(result.result).toBe('applied');
+      expect(result.workloads).toMatchObject([
+        {
+          workload: `StatefulSet/${ns}/ondelete`,
+          action: 'delete-pods',
+          outcome: 'healthy',
+          restarted: true,
+        },
+      ]);
+      const pods = await coreApi().listNamespacedPod({ namespace: ns, labelSelector: 'app=ondelete' });
+      const sts = await appsApi().readNamespacedStatefulSet({ name: 'ondelete', namespace: ns });
+      const hash = sts.spec?.template.metadata?.annotations?.[configHashAnnotation];
+      expect(hash).toMatch(/^[0-9a-f]{32}$/);
+      expect(pods.items.map((p) => p.metadata?.annotations?.[configHashAnnotation])).toEqual([
+        hash,
+        hash,
+        hash,
+      ]);
+    });
+  });
 });
