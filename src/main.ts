@@ -1,10 +1,6 @@
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
-import * as github from '@actions/github';
-import { runApplyJob } from './action/apply-job.js';
-import { readEvent } from './action/event.js';
-import { runPlanJob } from './action/plan-job.js';
-import { createGitHubClient } from './github/pull-requests.js';
+import { readEvent, runnerContext } from './action/event.js';
 import { readSettings } from './inputs.js';
 import { getErrorMessage } from './sources/input-error.js';
 
@@ -12,9 +8,17 @@ import { getErrorMessage } from './sources/input-error.js';
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const event = readEvent(github.context, settings.mode);
+    const event = readEvent(runnerContext(process.env), settings.mode);
     core.info(`config-rollout: ${event.mode} on a '${event.name}' event`);
-    const canComment = settings.githubToken !== '' && Boolean(process.env['GITHUB_REPOSITORY']);
+    // The jobs, the cluster client and Octokit load only now: the first log line doesn't wait for them.
+    const [{ runPlanJob }, { runApplyJob }, { createGitHubClient }] = await Promise.all([
+      import(/* webpackMode: "eager" */ './action/plan-job.js'),
+      import(/* webpackMode: "eager" */ './action/apply-job.js'),
+      import(/* webpackMode: "eager" */ './github/pull-requests.js'),
+    ]);
+    const repository = process.env['GITHUB_REPOSITORY'] ?? '';
+    const [owner, repo] = repository.split('/');
+    const canComment = settings.githubToken !== '' && Boolean(owner && repo);
     const context = {
       settings,
       event,
@@ -22,7 +26,7 @@ export async function run(): Promise<void> {
       tempDir: process.env['RUNNER_TEMP'] ?? tmpdir(),
       env: process.env,
       github: canComment
-        ? createGitHubClient({ token: settings.githubToken, ...github.context.repo })
+        ? createGitHubClient({ token: settings.githubToken, owner: owner!, repo: repo! })
         : undefined,
     };
     const outcome = event.mode === 'apply' ? await runApplyJob(context) : await runPlanJob(context);

@@ -1,4 +1,4 @@
-import type { context as githubContext } from '@actions/github';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ModeSetting } from '../inputs.js';
 import { InputError } from '../sources/input-error.js';
 
@@ -21,12 +21,32 @@ const planEvents = new Set(['pull_request', 'pull_request_target', 'merge_group'
 const applyEvents = new Set(['push', 'workflow_dispatch']);
 const noCommit = /^0+$/;
 
-type Context = typeof githubContext;
+/** What the runner says about the workflow run (a subset of @actions/github's context, read the same way). */
+export interface RunnerContext {
+  eventName: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event payloads are free-form JSON
+  payload: Record<string, any>;
+  sha: string;
+}
 
-export function readEvent(
-  context: Pick<Context, 'eventName' | 'payload' | 'sha'>,
-  mode: ModeSetting,
-): RunEvent {
+/**
+ * The runner's context from its environment, without loading @actions/github (and Octokit with it): the
+ * action logs its first line before any heavy module is loaded.
+ */
+export function runnerContext(env: NodeJS.ProcessEnv): RunnerContext {
+  const path = env['GITHUB_EVENT_PATH'];
+  let payload: Record<string, unknown> = {};
+  if (path && existsSync(path)) {
+    try {
+      payload = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch {
+      throw new InputError(`The event payload at GITHUB_EVENT_PATH (${path}) is not JSON.`);
+    }
+  }
+  return { eventName: env['GITHUB_EVENT_NAME'] ?? '', payload, sha: env['GITHUB_SHA'] ?? '' };
+}
+
+export function readEvent(context: RunnerContext, mode: ModeSetting): RunEvent {
   const { eventName, payload } = context;
   const resolved: Mode =
     mode !== 'auto'

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { apiMessage, type RetryOptions } from '../cluster/api-errors.js';
 import {
   ConflictError,
   createClusterWriter,
@@ -14,11 +15,13 @@ import { findReferences, workloadsOf, type Workload } from '../plan/consumers.js
 import type { KubeObject } from '../plan/manifests.js';
 import { hasBlockers } from '../plan/plan.js';
 import { read } from '../plan/workload-kinds.js';
-import { assertAccess, prepareChange, type PlanChangeSettings } from '../plan-change.js';
+import { assertAccess, prepareChange, type PlanChangeSettings, type PlannedChange } from '../plan-change.js';
+import { InputError } from '../sources/input-error.js';
 import type { ApplyResult, ConfigMapResult, WorkloadResult } from './apply-result.js';
 import {
   createJournal,
   deleteJournal,
+  journalName,
   readJournal,
   updateJournal,
   type Journal,
@@ -48,6 +51,12 @@ export interface ApplySettings extends Omit<PlanChangeSettings, 'cluster'> {
 /** How many times a ConfigMap patch is re-read and retried after a 409 on keys we don't touch. */
 const maxConflictRetries = 5;
 
+/**
+ * Rolling back is the last thing standing between a failed rollout and broken pods: its writes ride out a
+ * longer API server hiccup (about 20 s per call) than apply's own.
+ */
+const rollbackRetry: RetryOptions = { attempts: 8, baseDelayMs: 500, maxDelayMs: 5_000 };
+
 const annotationsOf = (object: KubeObject, path: string[]) =>
   (read(object, [...path, 'metadata', 'annotations']) as Record<string, string> | undefined) ?? {};
 
@@ -58,8 +67,6 @@ const annotationsOf = (object: KubeObject, path: string[]) =>
  */
 export async function applyChange(settings: ApplySettings): Promise<ApplyResult> {
   const { log } = settings;
-  const prepared = await prepareChange(settings);
-  const { plan } = prepared;
   const result = (
     r: ApplyResult['result'],
     message: string,
@@ -72,6 +79,19 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     configMaps,
     workloads,
   });
+  // The cluster failing before anything changed is a failed apply (with the API server's reason), not a
+  // crash; unreadable manifests and missing permissions stay input errors.
+  const nothingChanged = (what: string, error: unknown): ApplyResult => {
+    if (error instanceof InputError) throw error;
+    return result('failed', `Nothing was changed: ${what} failed: ${apiMessage(error)}`);
+  };
+  let prepared: PlannedChange;
+  try {
+    prepared = await prepareChange(settings);
+  } catch (error) {
+    return nothingChanged('reading the cluster', error);
+  }
+  const { plan } = prepared;
   if (hasBlockers(plan)) {
     const blockers = plan.findings.filter((f) => f.severity === 'blocker').map((f) => f.message);
     return result('failed', `Refused: the change has blockers.\n- ${blockers.join('\n- ')}`);
@@ -90,8 +110,13 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   if (changes.length === 0) return result('no-change', 'No ConfigMap changes to apply.', kept);
 
   const namespaces = [...new Set(changes.map((c) => c.namespace))].sort();
-  await assertAccess(settings.cluster, applyAccessChecks(namespaces, settings.secrets === true));
+  try {
+    await assertAccess(settings.cluster, applyAccessChecks(namespaces, settings.secrets === true));
+  } catch (error) {
+    return nothingChanged('checking access', error);
+  }
   const cluster = createClusterWriter(settings.cluster, { dryRun: settings.dryRun });
+  const patient = createClusterWriter(settings.cluster, { dryRun: settings.dryRun, retry: rollbackRetry });
 
   // Workloads to restart, with the config hash each will carry once the new data is in place.
   const workloads = new Map<string, Workload>();
@@ -127,7 +152,9 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   // Previous Secret values go into a Secret journal, never a ConfigMap.
   const journalKind = changes.some((c) => c.kind === 'Secret') ? 'Secret' : 'ConfigMap';
   const journalKinds: ('ConfigMap' | 'Secret')[] = settings.secrets ? ['ConfigMap', 'Secret'] : ['ConfigMap'];
-  if (!settings.dryRun) {
+  // Journals this run created (not resumed ones): the only ones to drop if it stops before changing anything.
+  const created = new Map<string, StoredJournal>();
+  const writeJournals = async (): Promise<ApplyResult | undefined> => {
     for (const namespace of namespaces) {
       const existing = await readJournal(cluster, namespace, journalKinds);
       if (existing && existing.journal.change !== changeId) {
@@ -164,13 +191,34 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
           previousHash: r.previousHash,
         };
       }
-      try {
-        journals.set(namespace, await createJournal(cluster, namespace, journal, journalKind));
-      } catch (error) {
-        if (error instanceof ConflictError)
-          return result('failed', `Refused: another apply is running in namespace ${namespace}.`);
-        throw error;
+      for (let attempt = 1; !journals.has(namespace); attempt++) {
+        try {
+          journals.set(namespace, await createJournal(cluster, namespace, journal, journalKind));
+          created.set(namespace, journals.get(namespace)!);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          // Our own create may have landed with only its answer lost (a retried POST): then it is ours.
+          const there = await readJournal(cluster, namespace, journalKinds);
+          if (there?.journal.change === changeId && there.journal.startedAt === journal.startedAt) {
+            journals.set(namespace, there);
+            created.set(namespace, there);
+          } else if (there || attempt >= 3)
+            return result('failed', `Refused: another apply is running in namespace ${namespace}.`);
+        }
       }
+    }
+    return undefined;
+  };
+  if (!settings.dryRun) {
+    try {
+      const refused = await writeJournals();
+      if (refused) {
+        await dropJournals(cluster, created);
+        return refused;
+      }
+    } catch (error) {
+      await dropJournals(cluster, created);
+      return nothingChanged('writing the journal', error);
     }
   }
   const journalOf = (namespace: string) => journals.get(namespace)?.journal;
@@ -193,12 +241,20 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
       );
     }
   } catch (error) {
-    const message = `Patching ConfigMaps failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `Patching ConfigMaps failed: ${apiMessage(error)}`;
     log(message);
     if (settings.dryRun || !settings.rollback) return result('failed', message, configMapResults);
-    await restoreConfigMaps(cluster, changes, journals, configMapResults, log);
-    await finishJournals(cluster, journals);
-    return result('rolled-back', `${message}; ConfigMaps restored.`, configMapResults);
+    try {
+      await restoreConfigMaps(patient, changes, journals, configMapResults, log);
+    } catch (restoreError) {
+      return result(
+        'failed',
+        `${message}; restoring the previous values failed too: ${apiMessage(restoreError)}. ${journalKept(journals)}`,
+        configMapResults,
+      );
+    }
+    const note = await finishJournalsNoting(patient, journals);
+    return result('rolled-back', `${message}; ConfigMaps restored.${note}`, configMapResults);
   }
 
   // 2. Restarts, `maxParallel` at a time, each watched to a verdict.
@@ -214,7 +270,25 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     }));
   let failed = false;
   const queue = [...restarts];
+  // Workloads this run sent a new config hash (whether or not the answer came back): rollback undoes them.
+  const attempted = new Set<string>();
   const runOne = async (r: (typeof restarts)[number]): Promise<void> => {
+    try {
+      await restartOne(r);
+    } catch (error) {
+      // A restart the API server refuses (or a watch that can't be set up) fails this workload, and the
+      // change is rolled back like any failed rollout: never an exception that leaves the new config half-on.
+      workloadResults.push({
+        workload: r.workload.id,
+        action: r.decision.action,
+        outcome: 'failed',
+        restarted: false,
+        reason: `could not restart: ${apiMessage(error)}`,
+      });
+      failed = true;
+    }
+  };
+  const restartOne = async (r: (typeof restarts)[number]): Promise<void> => {
     const id = r.workload.id;
     const kind = r.workload.kind.kind;
     if (kind === 'Deployment' && read(r.live?.body, ['spec', 'paused']) === true) {
@@ -229,6 +303,7 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     }
     const restarted = r.previousHash !== r.hash;
     if (restarted) {
+      attempted.add(id);
       await cluster.patchTemplateAnnotations(kind, r.workload.namespace, r.workload.name, {
         [configHashAnnotation]: r.hash,
       });
@@ -303,13 +378,13 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   configMapResults.sort((a, b) => a.ref.localeCompare(b.ref));
 
   if (!failed) {
-    await finishJournals(cluster, journals);
+    const note = await finishJournalsNoting(cluster, journals);
     const restartedCount = workloadResults.filter((w) => w.restarted).length;
     return result(
       'applied',
       settings.dryRun
         ? `Dry run: the API server accepted ${written.length} ConfigMap change(s) and ${restartedCount} restart(s); nothing was changed.`
-        : `Applied ${written.length} ConfigMap change(s); ${restartedCount} workload(s) restarted and healthy.`,
+        : `Applied ${written.length} ConfigMap change(s); ${restartedCount} workload(s) restarted and healthy.${note}`,
       configMapResults,
       workloadResults,
     );
@@ -326,40 +401,121 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
     );
   }
 
-  // 3. Rollback: previous data back, previous hashes back, and watch the consumers return to health.
+  // 3. Rollback: previous data back, previous hashes back, and watch the consumers return to health. Each
+  // step is retried patiently and one failing step does not stop the others.
   log('Rolling back: restoring the previous config and the previous pod templates');
+  const problems: string[] = [];
   for (const [namespace, stored] of journals) {
-    journals.set(
-      namespace,
-      await updateJournal(cluster, namespace, stored, { ...stored.journal, state: 'rolling-back' }),
-    );
+    try {
+      journals.set(
+        namespace,
+        await updateJournal(patient, namespace, stored, { ...stored.journal, state: 'rolling-back' }),
+      );
+    } catch (error) {
+      // Only a marker for people reading the cluster; the previous values in it are what matter.
+      log(`namespace ${namespace}: could not mark the journal as rolling back: ${apiMessage(error)}`);
+    }
   }
-  await restoreConfigMaps(cluster, changes, journals, configMapResults, log);
+  try {
+    await restoreConfigMaps(patient, changes, journals, configMapResults, log);
+  } catch (error) {
+    problems.push(`restoring the previous ConfigMap values failed: ${apiMessage(error)}`);
+  }
+  const previousHashOf = (r: (typeof restarts)[number]) => {
+    const recorded = journalOf(r.workload.namespace)?.workloads[r.workload.id];
+    return recorded ? recorded.previousHash : r.previousHash;
+  };
+  // This run's restarts, and those an interrupted earlier run of this change made (the hash found at the
+  // start of this run is not the one recorded before the first run).
+  const toRollBack = restarts.filter(
+    (r) => attempted.has(r.workload.id) || r.previousHash !== previousHashOf(r),
+  );
   const rolledBack = await Promise.all(
-    restarts
-      .filter((r) => workloadResults.some((w) => w.workload === r.workload.id && w.restarted))
-      .map(async (r) => {
-        const previous =
-          journalOf(r.workload.namespace)?.workloads[r.workload.id]?.previousHash ?? r.previousHash;
-        await cluster.patchTemplateAnnotations(r.workload.kind.kind, r.workload.namespace, r.workload.name, {
-          [configHashAnnotation]: previous,
-        });
-        const outcome = await verify(r, previous);
-        const entry = workloadResults.find((w) => w.workload === r.workload.id)!;
+    toRollBack.map(async (r) => {
+      const previous = previousHashOf(r);
+      const entry = workloadResults.find((w) => w.workload === r.workload.id);
+      try {
+        // Only what differs is put back: a restart the API server refused never changed the template.
+        const live = await patient
+          .readWorkload(r.workload.kind.kind, r.workload.namespace, r.workload.name)
+          .catch(() => undefined);
+        const templatePath = r.workload.kind.templatePath as string[];
+        const current = live ? (annotationsOf(live, templatePath)[configHashAnnotation] ?? null) : undefined;
+        if (current !== previous) {
+          await patient.patchTemplateAnnotations(
+            r.workload.kind.kind,
+            r.workload.namespace,
+            r.workload.name,
+            {
+              [configHashAnnotation]: previous,
+            },
+          );
+        }
+      } catch (error) {
+        problems.push(
+          `${r.workload.id}: putting the previous pod template back failed: ${apiMessage(error)}`,
+        );
+        if (entry) entry.reason = `${entry.reason} — rollback failed: ${apiMessage(error)}`;
+        return false;
+      }
+      const outcome = await verify(r, previous).catch((error: unknown): RolloutOutcome => ({
+        healthy: false,
+        seconds: 0,
+        message: apiMessage(error),
+        podFailures: [],
+      }));
+      if (entry) {
         if (entry.outcome === 'healthy') entry.reason = `${entry.reason}; rolled back with the rest`;
         entry.outcome = 'rolled-back';
         entry.reason = `${entry.reason}${outcome.healthy ? ` — previous config restored, healthy in ${outcome.seconds}s` : ` — rollback not healthy: ${outcome.message}`}`;
-        return outcome.healthy;
-      }),
+      }
+      return outcome.healthy;
+    }),
   );
-  await finishJournals(cluster, journals);
+  if (problems.length > 0) {
+    return result(
+      'failed',
+      `Rollout failed, and the rollback is incomplete:\n- ${[...failures, ...problems].join('\n- ')}\n${journalKept(journals)}`,
+      configMapResults,
+      workloadResults,
+    );
+  }
+  const note = await finishJournalsNoting(patient, journals);
   const allBack = rolledBack.every(Boolean);
   return result(
     allBack ? 'rolled-back' : 'failed',
-    `Rollout failed, ${allBack ? 'rolled back to the previous config' : 'and the rollback did not become healthy'}:\n- ${failures.join('\n- ')}`,
+    `Rollout failed, ${allBack ? 'rolled back to the previous config' : 'and the rollback did not become healthy'}:\n- ${failures.join('\n- ')}${note}`,
     configMapResults,
     workloadResults,
   );
+}
+
+/** What to say when a rollback could not finish: the journal keeps the previous values for a re-run. */
+function journalKept(journals: ReadonlyMap<string, StoredJournal>): string {
+  const where = [...journals].map(([namespace, stored]) => `${stored.kind} ${namespace}/${journalName}`);
+  return `The previous values are kept in ${where.join(', ')}: re-run this apply to finish, or restore them by hand.`;
+}
+
+/** Delete the journals once the change is finished; a failure to do so is reported, not thrown. */
+async function finishJournalsNoting(
+  cluster: ClusterWriter,
+  journals: Map<string, StoredJournal>,
+): Promise<string> {
+  try {
+    await finishJournals(cluster, journals);
+    return '';
+  } catch (error) {
+    return ` The journal could not be deleted (${apiMessage(error)}): delete ${[...journals.keys()].map((ns) => `${ns}/${journalName}`).join(', ')} before the next apply.`;
+  }
+}
+
+/** Remove the journals a run created when it stops before changing anything (best effort). */
+async function dropJournals(
+  cluster: ClusterWriter,
+  created: ReadonlyMap<string, StoredJournal>,
+): Promise<void> {
+  for (const [namespace, stored] of created)
+    await deleteJournal(cluster, namespace, stored).catch(() => undefined);
 }
 
 /** Patch one ConfigMap's changed keys; on 409 re-read and retry unless someone changed those same keys. */
@@ -376,6 +532,8 @@ async function writeConfigMap(
     return { ref: change.ref, outcome: 'pruned', keys: [] };
   }
   const target = valuesOf(change.head, keys);
+  // Set once a patch was sent: a 409 after it may be our own write landing with its answer lost.
+  let sent = false;
   for (let attempt = 0; ; attempt++) {
     const live: LiveConfigMap | undefined = await cluster.readConfigMap(
       change.namespace,
@@ -391,6 +549,7 @@ async function writeConfigMap(
       };
     }
     const now = valuesOf(live.snapshot, keys);
+    if (sameValues(now, target) && sent) return { ref: change.ref, outcome: 'patched', keys };
     if (sameValues(now, target))
       return { ref: change.ref, outcome: 'unchanged', keys: [], detail: 'already holds the new values' };
     // Only values we expect may stand in our keys: the base (or what the journal recorded), or ours.
@@ -406,6 +565,7 @@ async function writeConfigMap(
       );
     }
     try {
+      sent = true;
       await cluster.patchConfigMap(
         change.namespace,
         change.name,

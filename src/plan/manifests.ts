@@ -1,5 +1,5 @@
 import jsYaml from 'js-yaml';
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode, type Tags } from 'yaml';
+import { isMap, isSeq, Lexer, LineCounter, parseAllDocuments, type Node as YamlNode, type Tags } from 'yaml';
 import { finding, type Finding, type SourceLocation } from './findings.js';
 
 /** A manifest file as read by an adapter: the path is kept as given so reports point at it. */
@@ -102,6 +102,12 @@ const withoutTimestamps = (tags: Tags): Tags =>
 
 /** Alias expansion beyond this is a resource-exhaustion attack (billion laughs), not a manifest. */
 const maxAliasCount = 100;
+
+/**
+ * Anchors per document beyond this are refused before parsing: the YAML library's cost grows with the square
+ * of the anchor count (20,000 anchors take seconds), and real manifests use a handful.
+ */
+const maxAnchorCount = 1000;
 
 export function parseManifests(files: readonly ManifestFile[], options: ParseOptions): ParsedManifests {
   const result: ParsedManifests = { objects: [], notes: [], errors: [] };
@@ -258,6 +264,16 @@ function parseChunkExact(
   const lineCounter = new LineCounter();
   const offsetLine = chunk.firstLine - 1;
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line + offsetLine;
+  const anchors = countAnchors(chunk.text);
+  if (anchors > maxAnchorCount) {
+    out.errors.push({
+      file: path,
+      line: chunk.firstLine,
+      column: 1,
+      message: `${anchors} YAML anchors (&name) in one document; at most ${maxAnchorCount} are read (anchor-heavy YAML is a resource-exhaustion risk, not a manifest)`,
+    });
+    return true;
+  }
   let docs;
   try {
     docs = parseAllDocuments(chunk.text, { lineCounter, version: '1.1', customTags: withoutTimestamps });
@@ -276,7 +292,7 @@ function parseChunkExact(
         out.notes.push(templateNote(path, line));
         return false;
       }
-      out.errors.push({ file: path, line, column, message: firstLine(first.message) });
+      out.errors.push({ file: path, line, column, message: errorText(new Error(first.message)) });
       continue;
     }
     const root = doc.contents as YamlNode | null;
@@ -333,8 +349,11 @@ function collect(
   out: ParsedManifests,
 ): void {
   const before = out.notes.length;
+  const errorsBefore = out.errors.length;
   collectObject(value, locate, at, options, out);
-  if (templated && out.notes.length > before) {
+  // In a file with `{{ }}`, an object that doesn't hold together (a templated name) is a template, not an error.
+  if (templated && (out.notes.length > before || out.errors.length > errorsBefore)) {
+    out.errors.splice(errorsBefore);
     out.notes.splice(before, out.notes.length - before, templateNote(at.file, at.line));
   }
 }
@@ -371,6 +390,11 @@ function collectObject(
   }
   const metadata = value['metadata'];
   const name = isPlainObject(metadata) ? metadata['name'] : undefined;
+  const invalid = invalidIdentity(kind, apiVersion, metadata);
+  if (invalid) {
+    out.errors.push({ file: at.file, line: at.line, column: 1, message: invalid });
+    return;
+  }
   if (!isPlainObject(metadata) || typeof name !== 'string' || name === '') {
     const why = isPlainObject(metadata) && 'generateName' in metadata ? ' (generateName is not planned)' : '';
     out.notes.push(skipped(at, `a ${kind} without metadata.name${why}`));
@@ -392,6 +416,53 @@ function collectObject(
     source: at,
     lineOfKey: carriesData ? lazy(locate.lineOfKey) : () => at.line,
   });
+}
+
+/** Kinds whose names this tool writes or reads (ConfigMaps, Secrets, workloads): names must be DNS subdomains. */
+const checkedNameKinds = new Set([
+  'ConfigMap',
+  'Secret',
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+]);
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * What makes the API server refuse an object outright that this tool would otherwise plan as if it were
+ * fine: a ConfigMap or Secret not in `v1`, a name or namespace Kubernetes doesn't accept
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/). Undefined when it's fine.
+ */
+function invalidIdentity(kind: string, apiVersion: string, metadata: unknown): string | undefined {
+  if ((kind === 'ConfigMap' || kind === 'Secret') && apiVersion !== 'v1')
+    return `a ${kind} has apiVersion v1, not \`${apiVersion}\`; the API server serves no ${kind} in ${apiVersion}.`;
+  if (!isPlainObject(metadata)) return undefined;
+  const name = metadata['name'];
+  if (checkedNameKinds.has(kind) && name !== undefined && name !== null && name !== '') {
+    if (typeof name !== 'string')
+      return `${kind} metadata.name must be a string, not ${describeType(name)}; quote it.`;
+    if (name.length > 253 || !dnsSubdomain.test(name))
+      return `${kind} name \`${name}\` is not a valid Kubernetes name (at most 253 lowercase letters, digits, \`-\` and \`.\`, starting and ending with a letter or digit); the API server rejects it.`;
+  }
+  const namespace = metadata['namespace'];
+  if (!isClusterScoped(kind) && namespace !== undefined && namespace !== null && namespace !== '') {
+    if (typeof namespace !== 'string')
+      return `${kind} metadata.namespace must be a string, not ${describeType(namespace)}.`;
+    if (namespace.length > 63 || !dnsLabel.test(namespace))
+      return `${kind} namespace \`${namespace}\` is not a valid namespace name (at most 63 lowercase letters, digits and \`-\`, starting and ending with a letter or digit); the API server rejects it.`;
+  }
+  return undefined;
+}
+
+function describeType(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `the ${typeof value} ${String(value).slice(0, 40)}`;
 }
 
 /** Compute a line lookup on first use: most objects never need one. */
@@ -440,7 +511,18 @@ function firstLine(message: string): string {
 }
 
 function errorText(error: unknown): string {
+  // The parser recurses per nesting level: a hostile file nested thousands deep exhausts the stack.
+  if (error instanceof Error && /maximum call stack/i.test(error.message))
+    return 'nested too deeply to read (thousands of levels of lists or mappings)';
   return firstLine(error instanceof Error ? error.message : String(error));
+}
+
+/** Anchors (`&name`) in a YAML text, by its tokens: `&&` in a block scalar is text, not an anchor. */
+function countAnchors(text: string): number {
+  if (!text.includes('&')) return 0;
+  let count = 0;
+  for (const token of new Lexer().lex(text)) if (token.startsWith('&')) count++;
+  return count;
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects: how workloads are named everywhere. */

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { isAbsolute, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { ManifestFile } from '../plan/manifests.js';
 import { InputError } from './input-error.js';
@@ -23,7 +24,10 @@ export async function readManifestFilesAtRef(
   });
   const listing = await git(['ls-tree', '-r', '-z', '--name-only', ref, '--', '.'], cwd);
   const candidates = listing.split('\0').filter(Boolean);
-  const paths = selectPaths(patterns, candidates);
+  // git lists paths relative to `cwd`; an absolute pattern must be too, or it would match nothing and the
+  // whole base would silently count as absent.
+  const relativePatterns = patterns.map((p) => (isAbsolute(p) ? relative(cwd, p) || '.' : p));
+  const paths = selectPaths(relativePatterns, candidates);
   if (paths.length === 0) return [];
   const blobs = await catFiles(ref, paths, cwd);
   return paths.map((path, i) => ({ path, text: decodeManifest(`${path} (at ${ref})`, blobs[i]!) }));

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import fg from 'fast-glob';
 import type { ManifestFile } from '../plan/manifests.js';
 import { InputError } from './input-error.js';
@@ -27,13 +29,13 @@ export async function readManifestFiles(patterns: readonly string[], cwd: string
 
 async function expand(pattern: string, cwd: string): Promise<string[]> {
   if (isGlob(pattern)) return fg(pattern, { cwd, onlyFiles: true, dot: false });
-  const info = await stat(`${cwd}/${pattern}`).catch(() => undefined);
+  const info = await stat(resolve(cwd, pattern)).catch(() => undefined);
   if (!info) return [];
   if (info.isFile()) return [pattern];
   if (!info.isDirectory()) return [];
   const prefix = pattern === '.' ? '' : `${pattern}/`;
   const found = await fg(`**/*.{yaml,yml,json,YAML,YML,JSON}`, {
-    cwd: `${cwd}/${pattern}`,
+    cwd: resolve(cwd, pattern),
     onlyFiles: true,
     ignore: ['**/node_modules/**'],
   });
@@ -41,7 +43,8 @@ async function expand(pattern: string, cwd: string): Promise<string[]> {
 }
 
 async function readManifest(path: string, cwd: string): Promise<string> {
-  const buffer = await readFile(`${cwd}/${path}`).catch((error: NodeJS.ErrnoException) => {
+  // resolve(), not a join: an absolute path given on the command line must stay absolute.
+  const buffer = await readFile(resolve(cwd, path)).catch((error: NodeJS.ErrnoException) => {
     throw new InputError(`${path}: cannot read (${error.code ?? error.message}).`);
   });
   return decodeManifest(path, buffer);
@@ -56,5 +59,32 @@ export function decodeManifest(path: string, buffer: Buffer): string {
   }
   if (buffer.includes(0))
     throw new InputError(`${path}:1: binary data (a NUL byte), not a YAML or JSON manifest.`);
-  return buffer.toString('utf8');
+  const text = buffer.toString('utf8');
+  if (!isUtf8(buffer)) {
+    // Kubernetes reads manifests as UTF-8 and refuses other bytes; decoding them leniently would plan values
+    // with U+FFFD in place of what the file holds.
+    const { line, column } = firstInvalidUtf8(buffer, text);
+    throw new InputError(
+      `${path}:${line}:${column}: not UTF-8 (an invalid byte sequence); save the file as UTF-8.`,
+    );
+  }
+  return text;
+}
+
+/** Line and column of the first byte sequence that is not UTF-8 (decoded as U+FFFD in `text`). */
+function firstInvalidUtf8(buffer: Buffer, text: string): { line: number; column: number } {
+  let offset = 0;
+  let line = 1;
+  let column = 1;
+  for (const char of text) {
+    const bytes = Buffer.byteLength(char);
+    if (char === '\ufffd' && !buffer.subarray(offset, offset + 3).equals(Buffer.from([0xef, 0xbf, 0xbd])))
+      break;
+    offset += bytes;
+    if (char === '\n') {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column };
 }
