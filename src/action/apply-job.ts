@@ -5,7 +5,7 @@ import { renderApplyReport } from '../report/apply-report.js';
 import { ensureCommit } from '../sources/git-files.js';
 import { InputError } from '../sources/input-error.js';
 import { baseFor } from './event.js';
-import type { JobContext, JobOutcome } from './plan-job.js';
+import { changeSettings, type JobContext, type JobOutcome } from './plan-job.js';
 
 export const applyCommentMarker = '<!-- config-rollout:apply -->';
 
@@ -41,13 +41,7 @@ export async function runApplyJob({
 
   core.startGroup('Apply the ConfigMap change');
   const result = await applyChange({
-    manifests: settings.manifests,
-    base: { gitRef: base },
-    namespace: settings.namespace,
-    volumeMounts: settings.volumeMounts,
-    secrets: settings.secrets,
-    registerSecret: (value) => core.setSecret(value),
-    cwd: workspace,
+    ...changeSettings(settings, base, workspace),
     cluster,
     dryRun: settings.dryRun,
     prune: settings.prune,

@@ -50,16 +50,7 @@ export async function runPlanJob({
   core.info(notice.replace(/`/g, ''));
 
   core.startGroup('Plan the ConfigMap change');
-  const plan = await planChange({
-    manifests: settings.manifests,
-    base: { gitRef: base },
-    namespace: settings.namespace,
-    volumeMounts: settings.volumeMounts,
-    secrets: settings.secrets,
-    registerSecret: (value) => core.setSecret(value),
-    cwd: workspace,
-    cluster,
-  });
+  const plan = await planChange({ ...changeSettings(settings, base, workspace), cluster });
   for (const c of plan.consumers) core.info(`${c.workload}: ${c.action} — ${c.reasons.join(' ')}`);
   core.endGroup();
 
@@ -92,6 +83,20 @@ export async function runPlanJob({
     }
   }
   return { failure: failureOf(plan, settings.failOn) };
+}
+
+/** Both sides of the change as the inputs name them, for plan and apply alike. */
+export function changeSettings(settings: Settings, base: string, workspace: string) {
+  return {
+    manifests: settings.manifests,
+    base: { gitRef: base },
+    namespace: settings.namespace,
+    volumeMounts: settings.volumeMounts,
+    secrets: settings.secrets,
+    // Every Secret value read is masked in the log before anything could print it.
+    registerSecret: (value: string) => core.setSecret(value),
+    cwd: workspace,
+  };
 }
 
 function annotate(findings: readonly Finding[]): void {

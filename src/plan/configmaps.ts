@@ -83,20 +83,7 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     ['data', data],
     ['binaryData', binaryData],
   ] as const) {
-    const raw = object.body[field];
-    if (raw === undefined || raw === null) continue;
-    if (!isPlainObject(raw)) {
-      findings.push(
-        finding(
-          'blocker',
-          'non-string-value',
-          `ConfigMap ${ref}: \`${field}\` must be a mapping of keys to strings.`,
-          object.source,
-        ),
-      );
-      continue;
-    }
-    for (const [key, value] of Object.entries(raw)) {
+    for (const [key, value] of entriesOf(object, field, `ConfigMap ${ref}`, findings)) {
       if (!isValidConfigMapKey(key)) {
         findings.push(
           finding(
@@ -159,20 +146,7 @@ export function collectSecrets(objects: readonly ManifestObject[]): CollectedCon
     const data: Record<string, string> = {};
     let bytes = 0;
     for (const field of ['data', 'stringData'] as const) {
-      const raw = object.body[field];
-      if (raw === undefined || raw === null) continue;
-      if (!isPlainObject(raw)) {
-        findings.push(
-          finding(
-            'blocker',
-            'non-string-value',
-            `Secret ${shown}: \`${field}\` must be a mapping of keys to strings.`,
-            object.source,
-          ),
-        );
-        continue;
-      }
-      for (const [key, value] of Object.entries(raw)) {
+      for (const [key, value] of entriesOf(object, field, `Secret ${shown}`, findings)) {
         const at = { file: object.source.file, line: object.lineOfKey(key) };
         if (!isValidConfigMapKey(key)) {
           findings.push(
@@ -236,6 +210,27 @@ export function collectSecrets(objects: readonly ManifestObject[]): CollectedCon
     });
   }
   return { byRef, findings };
+}
+
+/** The key/value pairs of one data field; a field that is not a mapping is a blocker, and yields nothing. */
+function entriesOf(
+  object: ManifestObject,
+  field: string,
+  label: string,
+  findings: Finding[],
+): [string, unknown][] {
+  const raw = object.body[field];
+  if (raw === undefined || raw === null) return [];
+  if (isPlainObject(raw)) return Object.entries(raw);
+  findings.push(
+    finding(
+      'blocker',
+      'non-string-value',
+      `${label}: \`${field}\` must be a mapping of keys to strings.`,
+      object.source,
+    ),
+  );
+  return [];
 }
 
 function describe(value: unknown): string {
