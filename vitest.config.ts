@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
+    // Several tests run the bundled CLI as a child process; a busy 2-core CI machine needs the room.
+    testTimeout: 60_000,
   },
 });

@@ -601,18 +601,30 @@ async function restoreConfigMaps(
         if (!recorded.existed) {
           if (live)
             await cluster.deleteConfigMap(change.namespace, change.name, live.resourceVersion, change.kind);
-        } else if (
-          live &&
-          !sameValues(valuesOf(live.snapshot, Object.keys(recorded.previous)), recorded.previous)
-        ) {
-          await cluster.patchConfigMap(
-            change.namespace,
-            change.name,
-            keyPatch(recorded.previous),
-            live.resourceVersion,
-            change.kind,
-          );
-        } else if (!live) {
+        } else if (live) {
+          // Put back only keys that still hold what this change wrote: a key someone else changed since is
+          // theirs now, and overwriting it with the old value would lose their update.
+          const keys = Object.keys(recorded.previous);
+          const now = valuesOf(live.snapshot, keys);
+          const ours = valuesOf(change.head, keys);
+          const same = (k: string, values: KeyValues) => sameValues({ [k]: now[k]! }, { [k]: values[k]! });
+          const restore = keys.filter((k) => !same(k, recorded.previous) && same(k, ours));
+          const foreign = keys.filter((k) => !same(k, recorded.previous) && !same(k, ours));
+          if (foreign.length > 0) {
+            log(
+              `${change.kind.toLowerCase()}/${change.name} (${change.namespace}): ${foreign.join(', ')} changed by someone else meanwhile; left as they are`,
+            );
+          }
+          if (restore.length > 0) {
+            await cluster.patchConfigMap(
+              change.namespace,
+              change.name,
+              keyPatch(Object.fromEntries(restore.map((k) => [k, recorded.previous[k] ?? null]))),
+              live.resourceVersion,
+              change.kind,
+            );
+          }
+        } else {
           log(
             `${change.kind.toLowerCase()}/${change.name} (${change.namespace}): gone from the cluster; cannot restore`,
           );

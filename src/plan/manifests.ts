@@ -109,6 +109,12 @@ const maxAliasCount = 100;
  */
 const maxAnchorCount = 1000;
 
+/**
+ * Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the parser builds every
+ * level before it runs out of stack, hundreds of MB for a 200 KB file of brackets.
+ */
+const maxFlowDepth = 256;
+
 export function parseManifests(files: readonly ManifestFile[], options: ParseOptions): ParsedManifests {
   const result: ParsedManifests = { objects: [], notes: [], errors: [] };
   for (const file of files) parseFile(file, options, result);
@@ -264,14 +270,15 @@ function parseChunkExact(
   const lineCounter = new LineCounter();
   const offsetLine = chunk.firstLine - 1;
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line + offsetLine;
-  const anchors = countAnchors(chunk.text);
-  if (anchors > maxAnchorCount) {
-    out.errors.push({
-      file: path,
-      line: chunk.firstLine,
-      column: 1,
-      message: `${anchors} YAML anchors (&name) in one document; at most ${maxAnchorCount} are read (anchor-heavy YAML is a resource-exhaustion risk, not a manifest)`,
-    });
+  const { anchors, flowDepth } = scanTokens(chunk.text);
+  const refused =
+    anchors > maxAnchorCount
+      ? `${anchors} YAML anchors (&name) in one document; at most ${maxAnchorCount} are read (anchor-heavy YAML is a resource-exhaustion risk, not a manifest)`
+      : flowDepth > maxFlowDepth
+        ? `lists or mappings nested ${flowDepth} levels deep; at most ${maxFlowDepth} are read`
+        : undefined;
+  if (refused) {
+    out.errors.push({ file: path, line: chunk.firstLine, column: 1, message: refused });
     return true;
   }
   let docs;
@@ -302,7 +309,10 @@ function parseChunkExact(
     try {
       value = doc.toJS({ maxAliasCount });
     } catch (error) {
-      out.errors.push({ file: path, line: at.line, column: 1, message: errorText(error) });
+      const where = aliasPosition(chunk.text, errorText(error));
+      const line = where === undefined ? at.line : lineOf(where);
+      const column = where === undefined ? 1 : lineCounter.linePos(where).col;
+      out.errors.push({ file: path, line, column, message: errorText(error) });
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -517,12 +527,29 @@ function errorText(error: unknown): string {
   return firstLine(error instanceof Error ? error.message : String(error));
 }
 
-/** Anchors (`&name`) in a YAML text, by its tokens: `&&` in a block scalar is text, not an anchor. */
-function countAnchors(text: string): number {
-  if (!text.includes('&')) return 0;
-  let count = 0;
-  for (const token of new Lexer().lex(text)) if (token.startsWith('&')) count++;
-  return count;
+/** Where the alias an "Unresolved alias …: name" error is about stands in the text (the parser doesn't say). */
+function aliasPosition(text: string, message: string): number | undefined {
+  const name = /^Unresolved alias.*: (\S+)$/.exec(message)?.[1];
+  if (!name) return undefined;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`\\*${escaped}(?![^\\s,\\]}])`).exec(text)?.index;
+}
+
+/**
+ * Anchors (`&name`) and the deepest nesting of flow collections in a YAML text, by its tokens (`&&` or `[` in
+ * a string is text, not YAML). The lexer is linear and keeps no tree, so this is safe on hostile input.
+ */
+function scanTokens(text: string): { anchors: number; flowDepth: number } {
+  let anchors = 0;
+  let depth = 0;
+  let flowDepth = 0;
+  if (!/[&[{]/.test(text)) return { anchors, flowDepth };
+  for (const token of new Lexer().lex(text)) {
+    if (token.startsWith('&')) anchors++;
+    else if (token === '[' || token === '{') flowDepth = Math.max(flowDepth, ++depth);
+    else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+  }
+  return { anchors, flowDepth };
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects: how workloads are named everywhere. */

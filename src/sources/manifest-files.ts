@@ -54,7 +54,7 @@ async function readManifest(path: string, cwd: string): Promise<string> {
 export function decodeManifest(path: string, buffer: Buffer): string {
   if (buffer.length > maxManifestBytes) {
     throw new InputError(
-      `${path}: ${buffer.length} bytes is larger than the ${maxManifestBytes}-byte limit for a manifest.`,
+      `${path}:1: ${buffer.length} bytes is larger than the ${maxManifestBytes}-byte limit for a manifest.`,
     );
   }
   if (buffer.includes(0))
