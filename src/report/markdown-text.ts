@@ -17,17 +17,15 @@ export function escapeText(text: string): string {
 }
 
 /**
- * Text whose `code spans` were written by us on purpose: spans stay code (literal, inert), everything else
- * is escaped. A table cell still needs `|` escaped inside a span.
+ * Text whose `code spans` were written by us on purpose. Markdown pairs backtick runs of equal length, so a
+ * name with a backtick in it could re-pair the spans and let HTML or a mention out: spans become `<code>` with
+ * escaped content, and any other backtick is an entity.
  */
 export function escapeWithCode(text: string): string {
+  const inert = (part: string) => escapeText(part).replace(/`/g, '&#96;');
   return text
     .split(/(`[^`\n]*`)/)
-    .map((part, i) =>
-      i % 2 === 1
-        ? part.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')
-        : escapeText(part).replace(/\\\|/g, '\\|'),
-    )
+    .map((part, i) => (i % 2 === 1 ? `<code>${inert(part.slice(1, -1))}</code>` : inert(part)))
     .join('');
 }
 

@@ -83,7 +83,7 @@ describe('markdown escaping', () => {
   });
 
   it('keeps code spans literal but escapes around them', () => {
-    expect(escapeWithCode('key `a|b` for @x')).toBe('key `a\\|b` for @\u200bx');
+    expect(escapeWithCode('key `a|b` for @x')).toBe('key <code>a\\|b</code> for @\u200bx');
   });
 
   it('builds code spans and fences no content can close', () => {
