@@ -89,6 +89,8 @@ describe('apply', () => {
     await withNamespace(async (ns) => {
       const api = workloadYaml('Deployment', 'api', 'app-config');
       await createObjects(ns, base['config.yaml'] + api);
+      // Settled first: a rollout still in progress would add a live-unhealthy warning.
+      await waitRolledOut('Deployment', ns, 'api');
       await editConfigMap(ns, 'app-config', { LOG_LEVEL: 'warn' });
       const dir = changeDir({ ...base, 'w.yaml': api }, { ...head, 'w.yaml': api });
       const plan = await planChange({ ...applySettings(dir, ns), cluster: kubeConfig() });
