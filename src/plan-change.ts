@@ -4,7 +4,7 @@ import { deniedAccess, describeAccess } from './cluster/access-review.js';
 import { planAccessChecks, readLiveState } from './cluster/live-state.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
-import type { ManifestObject } from './plan/manifests.js';
+import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan } from './plan/plan.js';
 import { InputError } from './sources/input-error.js';
 import { loadManifests } from './sources/load-manifests.js';
@@ -39,11 +39,12 @@ export async function planChange(settings: PlanChangeSettings): Promise<Plan> {
 
 export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
   const common = { cwd: settings.cwd, defaultNamespace: settings.namespace };
-  const head = await loadManifests({ ...common, patterns: settings.manifests });
+  const cache = new ManifestParseCache();
+  const head = await loadManifests({ ...common, patterns: settings.manifests }, cache);
   const base =
     'gitRef' in settings.base
-      ? await loadManifests({ ...common, patterns: settings.manifests, gitRef: settings.base.gitRef })
-      : await loadManifests({ ...common, patterns: settings.base.paths });
+      ? await loadManifests({ ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }, cache)
+      : await loadManifests({ ...common, patterns: settings.base.paths }, cache);
   const input = {
     base: base.objects,
     head: head.objects,

@@ -115,9 +115,48 @@ const maxAnchorCount = 1000;
  */
 const maxFlowDepth = 256;
 
-export function parseManifests(files: readonly ManifestFile[], options: ParseOptions): ParsedManifests {
+/**
+ * What each distinct file text parsed to, shared by the two sides of a change: they hold the same text in all
+ * but a few files, and each text is parsed once. Use one cache with one set of options.
+ */
+export class ManifestParseCache {
+  private readonly byText = new Map<string, { path: string; parsed: ParsedManifests }>();
+
+  parse(file: ManifestFile, options: ParseOptions): ParsedManifests {
+    const hit = this.byText.get(file.text);
+    if (hit) return hit.path === file.path ? hit.parsed : atPath(hit.parsed, file.path);
+    const parsed: ParsedManifests = { objects: [], notes: [], errors: [] };
+    parseFile(file, options, parsed);
+    this.byText.set(file.text, { path: file.path, parsed });
+    return parsed;
+  }
+}
+
+/** The same objects and findings as read from another file with the same text. */
+function atPath(parsed: ParsedManifests, file: string): ParsedManifests {
+  return {
+    objects: parsed.objects.map((o) => ({ ...o, source: { ...o.source, file } })),
+    notes: parsed.notes.map((n) => ({ ...n, file })),
+    errors: parsed.errors.map((e) => ({ ...e, file })),
+  };
+}
+
+export function parseManifests(
+  files: readonly ManifestFile[],
+  options: ParseOptions,
+  cache?: ManifestParseCache,
+): ParsedManifests {
   const result: ParsedManifests = { objects: [], notes: [], errors: [] };
-  for (const file of files) parseFile(file, options, result);
+  for (const file of files) {
+    if (!cache) {
+      parseFile(file, options, result);
+      continue;
+    }
+    const parsed = cache.parse(file, options);
+    result.objects.push(...parsed.objects);
+    result.notes.push(...parsed.notes);
+    result.errors.push(...parsed.errors);
+  }
   return result;
 }
 
@@ -133,7 +172,7 @@ const yaml11Bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
   resolve: (data: string | null) => data !== null && (yaml11True.test(data) || yaml11False.test(data)),
   construct: (data: string) => yaml11True.test(data),
 });
-// Merge keys (`<<: *base`) need an alias, and documents with aliases take the exact path.
+// Merge keys (`<<: *base`) need an anchor, and documents with anchors take the exact path.
 const fastSchema = jsYaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool] });
 
 /** One `---`-separated document of a file: its text and the 1-based line where it starts. */
@@ -177,21 +216,39 @@ function countLines(text: string, from: number, to: number): number {
   return n;
 }
 
-/** Anchors and aliases (`&a`, `*a`) go to the exact parser, which bounds alias expansion. */
-const mayHaveAliases = /(?:^|[\s[{,:-])[&*][^\s,[\]{}]/;
-
 function parseFile(file: ManifestFile, options: ParseOptions, out: ParsedManifests): void {
   const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
   const looksTemplated = text.includes('{{');
   for (const chunk of splitDocuments(text)) {
-    if (
-      !options.exact &&
-      !mayHaveAliases.test(chunk.text) &&
-      parseChunkFast(file.path, chunk, looksTemplated, options, out)
-    )
-      continue;
+    if (!options.exact && parseChunkFast(file.path, chunk, looksTemplated, options, out)) continue;
     if (!parseChunkExact(file.path, chunk, looksTemplated, options, out)) return;
   }
+}
+
+/**
+ * js-yaml's loader state as its `listener` option hands it over, with the anchors it has read (not in its
+ * types). js-yaml links an alias to its anchor's value rather than copying it, so reading first and asking
+ * afterwards costs nothing even on an alias bomb.
+ */
+type LoaderState = jsYaml.State & { anchorMap?: Record<string, unknown> };
+
+/**
+ * Read a document with js-yaml; undefined when it holds an anchor (aliases and merge keys need one), which the
+ * exact parser reads with bounded alias expansion. A `&` in the text is mostly `&&` in a script or a CEL rule,
+ * so the loader, not a pattern, says whether there is an anchor.
+ */
+function loadFast(text: string): { value: unknown } | undefined {
+  if (!text.includes('&')) return { value: jsYaml.load(text, { schema: fastSchema, json: false }) };
+  let state: LoaderState | undefined;
+  const value = jsYaml.load(text, {
+    schema: fastSchema,
+    json: false,
+    listener: (_event, s) => {
+      state ??= s;
+    },
+  });
+  const anchors = state?.anchorMap;
+  return anchors && Object.keys(anchors).length > 0 ? undefined : { value };
 }
 
 /**
@@ -207,7 +264,9 @@ function parseChunkFast(
 ): boolean {
   let value: unknown;
   try {
-    value = jsYaml.load(chunk.text, { schema: fastSchema, json: false });
+    const loaded = loadFast(chunk.text);
+    if (!loaded) return false;
+    value = loaded.value;
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { parseManifests, type ParsedManifests } from '../plan/manifests.js';
+import { parseManifests, type ManifestParseCache, type ParsedManifests } from '../plan/manifests.js';
 import { readManifestFilesAtRef } from './git-files.js';
 import { InputError } from './input-error.js';
 import { readManifestFiles } from './manifest-files.js';
@@ -12,12 +12,18 @@ export interface ManifestSource {
   defaultNamespace: string;
 }
 
-/** Read and parse one side of a change; YAML that can't be read fails here, naming file, line and column. */
-export async function loadManifests(source: ManifestSource): Promise<ParsedManifests> {
+/**
+ * Read and parse one side of a change; YAML that can't be read fails here, naming file, line and column. Both
+ * sides of a change share a `cache`, so a file they both hold is parsed once.
+ */
+export async function loadManifests(
+  source: ManifestSource,
+  cache?: ManifestParseCache,
+): Promise<ParsedManifests> {
   const files = source.gitRef
     ? await readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd)
     : await readManifestFiles(source.patterns, source.cwd);
-  const parsed = parseManifests(files, { defaultNamespace: source.defaultNamespace });
+  const parsed = parseManifests(files, { defaultNamespace: source.defaultNamespace }, cache);
   if (parsed.errors.length > 0) {
     const shown = parsed.errors.slice(0, 20).map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.message}`);
     const more = parsed.errors.length > 20 ? [`  …and ${parsed.errors.length - 20} more`] : [];

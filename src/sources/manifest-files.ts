@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import fg from 'fast-glob';
 import type { ManifestFile } from '../plan/manifests.js';
@@ -22,9 +23,7 @@ export async function readManifestFiles(patterns: readonly string[], cwd: string
       throw new InputError(`No manifests found at '${raw}' (expected a file, a folder or a glob).`);
     for (const p of found) paths.add(p);
   }
-  const files: ManifestFile[] = [];
-  for (const path of [...paths].sort()) files.push({ path, text: await readManifest(path, cwd) });
-  return files;
+  return [...paths].sort().map((path) => ({ path, text: readManifest(path, cwd) }));
 }
 
 async function expand(pattern: string, cwd: string): Promise<string[]> {
@@ -42,11 +41,20 @@ async function expand(pattern: string, cwd: string): Promise<string[]> {
   return found.map((p) => `${prefix}${p}`);
 }
 
-async function readManifest(path: string, cwd: string): Promise<string> {
-  // resolve(), not a join: an absolute path given on the command line must stay absolute.
-  const buffer = await readFile(resolve(cwd, path)).catch((error: NodeJS.ErrnoException) => {
-    throw new InputError(`${path}: cannot read (${error.code ?? error.message}).`);
-  });
+/**
+ * Synchronous on purpose: thousands of small files read one `await readFile` at a time cost several thread-pool
+ * round trips each (open, stat, read, close) and leave the process idle between them; a plan reads them all
+ * before it can do anything else, so nothing is kept waiting.
+ */
+function readManifest(path: string, cwd: string): string {
+  let buffer: Buffer;
+  try {
+    // resolve(), not a join: an absolute path given on the command line must stay absolute.
+    buffer = readFileSync(resolve(cwd, path));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new InputError(`${path}: cannot read (${e.code ?? e.message}).`);
+  }
   return decodeManifest(path, buffer);
 }
 

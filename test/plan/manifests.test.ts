@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../src/plan/manifests.js';
+import { ManifestParseCache, parseManifests } from '../../src/plan/manifests.js';
 
 const parse = (text: string, path = 'a.yaml') =>
   parseManifests([{ path, text }], { defaultNamespace: 'team' });
@@ -121,5 +121,76 @@ describe('parseManifests', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: yes\n  b: 2024-01-01\n',
     );
     expect(r.objects[0]!.body['data']).toEqual({ a: true, b: '2024-01-01' });
+  });
+
+  it('reads `&&` and `*` in values as text, and real anchors and merge keys as YAML', () => {
+    const shell = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  run.sh: make && make install\n  glob: "*.yaml"\n  rule: a && *b\n',
+    );
+    expect(shell.errors).toEqual([]);
+    expect(shell.objects[0]!.body['data']).toEqual({
+      'run.sh': 'make && make install',
+      glob: '*.yaml',
+      rule: 'a && *b',
+    });
+    const merged = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nx: &base {a: "1"}\ndata:\n  <<: *base\n  b: "2"\n',
+    );
+    expect(merged.errors).toEqual([]);
+    expect(merged.objects[0]!.body['data']).toEqual({ a: '1', b: '2' });
+    expect(merged.objects[0]!.lineOfKey('b')).toBe(7);
+  });
+
+  it('still bounds alias expansion when the anchors are only found by reading', () => {
+    const bomb = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: b}',
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+    ];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      bomb.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const r = parse(bomb.join('\n') + '\n');
+    expect(r.objects).toEqual([]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]!.message).toMatch(/alias/i);
+  });
+});
+
+describe('ManifestParseCache', () => {
+  const options = { defaultNamespace: 'team' };
+  const text =
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: "1"\n  b: "2"\n---\nkind: nothing\n';
+
+  it('gives a text read at another path the same objects, re-pointed at that path', () => {
+    const cache = new ManifestParseCache();
+    const base = parseManifests([{ path: 'base/c.yaml', text }], options, cache);
+    const head = parseManifests([{ path: 'head/c.yaml', text }], options, cache);
+    const uncached = parseManifests([{ path: 'head/c.yaml', text }], options);
+    expect(base.objects[0]!.source).toEqual({ file: 'base/c.yaml', line: 1 });
+    expect(head.objects.map((o) => [o.name, o.source, o.body, o.lineOfKey('b')])).toEqual(
+      uncached.objects.map((o) => [o.name, o.source, o.body, o.lineOfKey('b')]),
+    );
+    expect(head.notes).toEqual(uncached.notes);
+    expect(head.notes[0]!.file).toBe('head/c.yaml');
+  });
+
+  it('re-points errors too, and parses a changed text anew', () => {
+    const cache = new ManifestParseCache();
+    const broken = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\n';
+    parseManifests([{ path: 'base/c.yaml', text: broken }], options, cache);
+    const again = parseManifests([{ path: 'head/c.yaml', text: broken }], options, cache);
+    expect(again.errors.map((e) => [e.file, e.line])).toEqual(
+      parseManifests([{ path: 'head/c.yaml', text: broken }], options).errors.map((e) => [e.file, e.line]),
+    );
+    const changed = parseManifests(
+      [{ path: 'head/c.yaml', text: text.replace('"2"', '"3"') }],
+      options,
+      cache,
+    );
+    expect(changed.objects[0]!.body['data']).toEqual({ a: '1', b: '3' });
   });
 });
