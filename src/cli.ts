@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { applyChange } from './apply/apply-change.js';
 import { resolveCluster } from './cluster/connection.js';
-import { loadKubeConfig } from './cluster/kube-config.js';
 import { parseDuration } from './duration.js';
 import { hasBlockers } from './plan/plan.js';
 import { buildReferenceGraph } from './plan/reference-graph.js';
@@ -90,7 +88,7 @@ function buildProgram(): Command {
     )
     .action(async (opts: ChangeOptions & { offline?: boolean; format: 'markdown' | 'json' }) => {
       const base = baseOf(opts);
-      const { cluster, notice } = resolveCluster(
+      const { cluster, notice } = await resolveCluster(
         { kubeconfigPath: opts.kubeconfig, context: opts.context, offline: opts.offline },
         process.env,
       );
@@ -148,6 +146,11 @@ function buildProgram(): Command {
             `Invalid --max-parallel "${opts.maxParallel}": expected a whole number of at least 1.`,
           );
         }
+        // The cluster client and apply load only here: `refs` and offline plans start without them.
+        const [{ applyChange }, { loadKubeConfig }] = await Promise.all([
+          import(/* webpackMode: "eager" */ './apply/apply-change.js'),
+          import(/* webpackMode: "eager" */ './cluster/kube-config.js'),
+        ]);
         const result = await applyChange({
           manifests: opts.manifests,
           base: baseOf(opts),

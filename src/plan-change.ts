@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { deniedAccess, describeAccess } from './cluster/access-review.js';
-import { planAccessChecks, readLiveState } from './cluster/live-state.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
 import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan } from './plan/plan.js';
-import { InputError } from './sources/input-error.js';
 import { loadManifests } from './sources/load-manifests.js';
 
 export interface PlanChangeSettings {
@@ -78,39 +75,30 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
   const namespaces = [
     ...new Set(offline.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
   ].sort();
-  await assertAccess(settings.cluster, planAccessChecks(namespaces, settings.secrets === true));
-  const live = await readLiveState(settings.cluster, namespaces, settings.secrets === true);
+  const live = await readLive(settings.cluster, namespaces, settings.secrets === true);
   register(live.configMaps.values());
   return { plan: planRollout({ ...input, live }), head: head.objects, live };
 }
 
-/** Permission problems are one clear error naming each verb, resource and namespace. */
-export class AccessDeniedError extends InputError {}
-
-export async function assertAccess(
+/**
+ * The cluster's side of the namespaces a change touches. The cluster client loads only here: offline plans
+ * never wait for it. Access is checked only when a list is refused, then in full, so the error names every
+ * permission missing; a plan that may read everything makes no extra round trip for it.
+ */
+async function readLive(
   cluster: KubeConfig,
-  checks: Parameters<typeof deniedAccess>[1],
-): Promise<void> {
-  if (checks.length === 0) return;
-  const denied = await deniedAccess(cluster, checks);
-  if (denied.length === 0) return;
-  const user = await whoAmI(cluster);
-  throw new AccessDeniedError(
-    [
-      `${user} is missing ${denied.length === 1 ? 'a permission' : `${denied.length} permissions`} config-rollout needs:`,
-      ...denied.map((d) => `  - ${describeAccess(d)}`),
-      'See "RBAC" in the README for the least-privilege Role.',
-    ].join('\n'),
-  );
-}
-
-/** The user the API server sees (SelfSubjectReview), for error messages; the kubeconfig's name if it won't say. */
-async function whoAmI(cluster: KubeConfig): Promise<string> {
+  namespaces: readonly string[],
+  secrets: boolean,
+): Promise<LiveState> {
+  const [{ readLiveState, planAccessChecks }, { assertAccess }, { statusOf }] = await Promise.all([
+    import(/* webpackMode: "eager" */ './cluster/live-state.js'),
+    import(/* webpackMode: "eager" */ './cluster/access-review.js'),
+    import(/* webpackMode: "eager" */ './cluster/api-errors.js'),
+  ]);
   try {
-    const review = await cluster.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
-    if (review.status?.userInfo?.username) return review.status.userInfo.username;
-  } catch {
-    // older clusters or no permission: fall back to the kubeconfig's name for the user
+    return await readLiveState(cluster, namespaces, secrets);
+  } catch (error) {
+    if (statusOf(error) === 403) await assertAccess(cluster, planAccessChecks(namespaces, secrets));
+    throw error;
   }
-  return cluster.getCurrentUser()?.name ?? 'the current user';
 }

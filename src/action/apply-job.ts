@@ -19,7 +19,7 @@ export async function runApplyJob({
 }: JobContext): Promise<JobOutcome> {
   const base = baseFor(event, settings.baseRef);
   await ensureCommit(base, workspace);
-  const { cluster } = resolveCluster(
+  const { cluster } = await resolveCluster(
     { kubeconfigContent: settings.kubeconfig, context: settings.context },
     env,
   );

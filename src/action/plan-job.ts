@@ -43,7 +43,7 @@ export async function runPlanJob({
         notice:
           'Planned offline, from the manifests alone: pull requests from forks never get cluster credentials.',
       }
-    : resolveCluster(
+    : await resolveCluster(
         { kubeconfigContent: settings.kubeconfig, context: settings.context, offline: settings.offline },
         env,
       );

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { assertAccess } from '../cluster/access-review.js';
 import { apiMessage, type RetryOptions } from '../cluster/api-errors.js';
 import {
   ConflictError,
@@ -15,7 +16,7 @@ import { findReferences, workloadsOf, type Workload } from '../plan/consumers.js
 import type { KubeObject } from '../plan/manifests.js';
 import { hasBlockers } from '../plan/plan.js';
 import { read } from '../plan/workload-kinds.js';
-import { assertAccess, prepareChange, type PlanChangeSettings, type PlannedChange } from '../plan-change.js';
+import { prepareChange, type PlanChangeSettings, type PlannedChange } from '../plan-change.js';
 import { InputError } from '../sources/input-error.js';
 import type { ApplyResult, ConfigMapResult, WorkloadResult } from './apply-result.js';
 import {

@@ -1,4 +1,10 @@
-import { AuthorizationV1Api, type KubeConfig, type V1ResourceRule } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  type KubeConfig,
+  type V1ResourceRule,
+} from '@kubernetes/client-node';
+import { InputError } from '../sources/input-error.js';
 import { makeApiClient } from './api-client.js';
 import { withRetry } from './api-errors.js';
 
@@ -55,4 +61,32 @@ export async function deniedAccess(kc: KubeConfig, checks: readonly AccessCheck[
     }),
   );
   return denied;
+}
+
+/** Permission problems are one clear error naming each verb, resource and namespace. */
+export class AccessDeniedError extends InputError {}
+
+export async function assertAccess(cluster: KubeConfig, checks: readonly AccessCheck[]): Promise<void> {
+  if (checks.length === 0) return;
+  const denied = await deniedAccess(cluster, checks);
+  if (denied.length === 0) return;
+  const user = await whoAmI(cluster);
+  throw new AccessDeniedError(
+    [
+      `${user} is missing ${denied.length === 1 ? 'a permission' : `${denied.length} permissions`} config-rollout needs:`,
+      ...denied.map((d) => `  - ${describeAccess(d)}`),
+      'See "RBAC" in the README for the least-privilege Role.',
+    ].join('\n'),
+  );
+}
+
+/** The user the API server sees (SelfSubjectReview), for error messages; the kubeconfig's name if it won't say. */
+async function whoAmI(cluster: KubeConfig): Promise<string> {
+  try {
+    const review = await cluster.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+    if (review.status?.userInfo?.username) return review.status.userInfo.username;
+  } catch {
+    // older clusters or no permission: fall back to the kubeconfig's name for the user
+  }
+  return cluster.getCurrentUser()?.name ?? 'the current user';
 }

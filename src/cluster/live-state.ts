@@ -1,61 +1,14 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { configMapRef, secretRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
 import { toWorkload, type Workload } from '../plan/consumers.js';
 import type { KubeObject } from '../plan/manifests.js';
 import type { LiveState } from '../plan/plan.js';
 import { workloadKinds } from '../plan/workload-kinds.js';
 import type { AccessCheck } from './access-review.js';
-import { makeApiClient } from './api-client.js';
-import { withRetry } from './api-errors.js';
+import { createObjectLister, type ListedResource } from './object-lists.js';
 
-/** Objects per list page: large enough to keep requests few, small enough to bound each response. */
-const pageSize = 500;
-
-interface Page {
-  items: unknown[];
-  metadata?: { _continue?: string };
-}
-
-type Lister = (namespace: string, next: string | undefined) => Promise<Page>;
-
-/** Plain JSON of a typed client object (dates as strings), with the kind list items don't carry. */
-function plain(item: unknown, apiVersion: string, kind: string): KubeObject {
-  return { ...(JSON.parse(JSON.stringify(item)) as KubeObject), apiVersion, kind };
-}
-
-/** A list call for every kind the plan reads, by kind. */
-function listers(kc: KubeConfig): Record<string, Lister> {
-  const core = makeApiClient(kc, CoreV1Api);
-  const apps = makeApiClient(kc, AppsV1Api);
-  const batch = makeApiClient(kc, BatchV1Api);
-  const args = (namespace: string, next: string | undefined) => ({
-    namespace,
-    limit: pageSize,
-    _continue: next,
-  });
-  return {
-    ConfigMap: (ns, next) => core.listNamespacedConfigMap(args(ns, next)),
-    Secret: (ns, next) => core.listNamespacedSecret(args(ns, next)),
-    Pod: (ns, next) => core.listNamespacedPod(args(ns, next)),
-    Deployment: (ns, next) => apps.listNamespacedDeployment(args(ns, next)),
-    StatefulSet: (ns, next) => apps.listNamespacedStatefulSet(args(ns, next)),
-    DaemonSet: (ns, next) => apps.listNamespacedDaemonSet(args(ns, next)),
-    ReplicaSet: (ns, next) => apps.listNamespacedReplicaSet(args(ns, next)),
-    Job: (ns, next) => batch.listNamespacedJob(args(ns, next)),
-    CronJob: (ns, next) => batch.listNamespacedCronJob(args(ns, next)),
-  };
-}
-
-async function listAll(list: Lister, namespace: string): Promise<unknown[]> {
-  const items: unknown[] = [];
-  let next: string | undefined;
-  do {
-    const page = await withRetry(() => list(namespace, next));
-    items.push(...page.items);
-    next = page.metadata?._continue || undefined;
-  } while (next);
-  return items;
-}
+const configMaps: ListedResource = { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps' };
+const secrets: ListedResource = { kind: 'Secret', group: '', version: 'v1', plural: 'secrets' };
 
 /** Objects a controller owns (a Deployment's ReplicaSets and pods, a CronJob's Jobs) roll with their owner. */
 function controlled(object: KubeObject): boolean {
@@ -86,36 +39,32 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
 export async function readLiveState(
   kc: KubeConfig,
   namespaces: readonly string[],
-  secrets = false,
+  withSecrets = false,
 ): Promise<LiveState> {
-  const list = listers(kc);
-  const configMaps = new Map<string, ConfigMapSnapshot>();
+  const list = await createObjectLister(kc);
+  const sources = new Map<string, ConfigMapSnapshot>();
   const workloads: Workload[] = [];
   await Promise.all(
     namespaces.flatMap((namespace) => [
-      listAll(list['ConfigMap']!, namespace).then((items) => {
+      list(configMaps, namespace).then((items) => {
         for (const item of items) {
-          const snapshot = liveConfigMap(plain(item, 'v1', 'ConfigMap'));
-          configMaps.set(snapshot.ref, snapshot);
+          const snapshot = liveConfigMap(item);
+          sources.set(snapshot.ref, snapshot);
         }
       }),
-      ...(secrets
+      ...(withSecrets
         ? [
-            listAll(list['Secret']!, namespace).then((items) => {
+            list(secrets, namespace).then((items) => {
               for (const item of items) {
-                const snapshot = liveSecret(plain(item, 'v1', 'Secret'));
-                configMaps.set(snapshot.ref, snapshot);
+                const snapshot = liveSecret(item);
+                sources.set(snapshot.ref, snapshot);
               }
             }),
           ]
         : []),
       ...workloadKinds.map((kind) =>
-        listAll(list[kind.kind]!, namespace).then((items) => {
-          const apiVersion = kind.resource.group
-            ? `${kind.resource.group}/${kind.resource.version}`
-            : kind.resource.version;
-          for (const item of items) {
-            const object = plain(item, apiVersion, kind.kind);
+        list({ kind: kind.kind, ...kind.resource }, namespace).then((items) => {
+          for (const object of items) {
             if (controlled(object)) continue;
             const workload = toWorkload(object, namespace, null);
             if (workload) workloads.push(workload);
@@ -125,7 +74,7 @@ export async function readLiveState(
     ]),
   );
   workloads.sort((a, b) => a.id.localeCompare(b.id));
-  return { namespaces: [...namespaces], configMaps, workloads };
+  return { namespaces: [...namespaces], configMaps: sources, workloads };
 }
 
 /** A live Secret, its values as canonical base64 (as the manifests' Secrets are kept). */

@@ -1,0 +1,99 @@
+import { ApiException, HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+import type { KubeObject } from '../plan/manifests.js';
+import { requestTimeoutOf } from './api-client.js';
+import { withRetry } from './api-errors.js';
+
+/** A resource the API server lists, and the kind of its objects: `group` is '' for the core group. */
+export interface ListedResource {
+  kind: string;
+  group: string;
+  version: string;
+  plural: string;
+}
+
+/** Every object of one resource in one namespace, as plain JSON. */
+export type ObjectLister = (resource: ListedResource, namespace: string) => Promise<KubeObject[]>;
+
+/** Objects per list page: large enough to keep requests few, small enough to bound each response. */
+const pageSize = 500;
+
+/**
+ * Requests in flight at once. Each one in flight holds a connection of its own (HTTP/1.1), and a new connection
+ * costs a TLS handshake on both sides; a few connections kept alive serve dozens of small lists as fast.
+ */
+const maxInFlight = 8;
+
+interface ListPage {
+  items?: KubeObject[];
+  metadata?: { continue?: string };
+}
+
+/**
+ * Paged lists as plain JSON, over one connection pool. The typed client turns every response into model
+ * classes (which the plan turns back into JSON) and opens a new TLS connection per request; a live plan makes
+ * dozens of lists at once, so both costs add up. Credentials, CA and proxy come from the KubeConfig exactly as
+ * the typed client applies them (exec plugins and tokens included), once per lister.
+ */
+export async function createObjectLister(kc: KubeConfig): Promise<ObjectLister> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig has no current cluster.');
+  const server = cluster.server.replace(/\/+$/, '');
+  const auth = new RequestContext(server, HttpMethod.GET);
+  await kc.applySecurityAuthentication(auth);
+  const headers = { ...auth.getHeaders(), Accept: 'application/json', 'User-Agent': 'config-rollout' };
+  const dispatcher = auth.getDispatcher() as Dispatcher | undefined;
+  const timeoutMs = requestTimeoutOf(kc);
+  const slot = limiter(maxInFlight);
+
+  const page = (url: string): Promise<ListPage> => slot(() => fetchPage(url));
+  const fetchPage = async (url: string): Promise<ListPage> => {
+    const response = await fetch(url, { headers, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+    const body = await response.text();
+    if (response.status < 200 || response.status > 299) {
+      const responseHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => (responseHeaders[name] = value));
+      throw new ApiException(
+        response.status,
+        `HTTP ${response.status} listing ${url}`,
+        body,
+        responseHeaders,
+      );
+    }
+    return JSON.parse(body) as ListPage;
+  };
+
+  return async (resource, namespace) => {
+    const prefix = resource.group
+      ? `/apis/${resource.group}/${resource.version}`
+      : `/api/${resource.version}`;
+    const path = `${server}${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
+    const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
+    const items: KubeObject[] = [];
+    let next: string | undefined;
+    do {
+      const query = `?limit=${pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
+      const listed = await withRetry(() => page(path + query));
+      // List items carry no kind or apiVersion; the plan reads both.
+      for (const item of listed.items ?? []) items.push({ ...item, apiVersion, kind: resource.kind });
+      next = listed.metadata?.continue || undefined;
+    } while (next);
+    return items;
+  };
+}
+
+/** Run at most `limit` calls at once, the others in the order they came. */
+function limiter(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
