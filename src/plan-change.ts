@@ -3,8 +3,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
 import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
-import { planRollout, type LiveState, type Plan } from './plan/plan.js';
-import { loadManifests } from './sources/load-manifests.js';
+import { planRollout, type LiveState, type Plan, type PlanInput } from './plan/plan.js';
+import { PlanScope } from './plan/plan-scope.js';
+import { parseManifestFiles, readManifestSource } from './sources/load-manifests.js';
 
 export interface PlanChangeSettings {
   /** Manifests after the change (the working tree). */
@@ -36,23 +37,35 @@ export async function planChange(settings: PlanChangeSettings): Promise<Plan> {
 
 export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
   const common = { cwd: settings.cwd, defaultNamespace: settings.namespace };
-  const cache = new ManifestParseCache();
-  const head = await loadManifests({ ...common, patterns: settings.manifests }, cache);
-  const base =
+  const headSource = { ...common, patterns: settings.manifests };
+  const baseSource =
     'gitRef' in settings.base
-      ? await loadManifests({ ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }, cache)
-      : await loadManifests({ ...common, patterns: settings.base.paths }, cache);
-  const input = {
-    base: base.objects,
-    head: head.objects,
-    notes: head.notes,
-    options: {
-      volumeMounts: settings.volumeMounts,
-      secrets: settings.secrets === true,
-      // A fresh key per run: Secret fingerprints say "changed or not" and can't be compared across runs.
-      fingerprintKey: randomBytes(16).toString('hex'),
-    },
+      ? { ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }
+      : { ...common, patterns: settings.base.paths };
+  const headFiles = await readManifestSource(headSource);
+  const baseFiles = await readManifestSource(baseSource);
+  const secrets = settings.secrets === true;
+  const scope = new PlanScope(baseFiles, headFiles, { secrets });
+  const cache = new ManifestParseCache();
+  const options = {
+    volumeMounts: settings.volumeMounts,
+    secrets,
+    // A fresh key per run: Secret fingerprints say "changed or not" and can't be compared across runs.
+    fingerprintKey: randomBytes(16).toString('hex'),
   };
+  const read = (): PlanInput => {
+    const head = parseManifestFiles(scope.files('head'), headSource, cache);
+    const base = parseManifestFiles(scope.files('base'), baseSource, cache);
+    return { base: base.objects, head: head.objects, notes: head.notes, options };
+  };
+  // What defines or changes config first; then what names a changed ConfigMap; then what names a consumer.
+  let input = read();
+  let plan = planRollout(input);
+  for (const names of [changedNames, consumerNames]) {
+    if (!scope.include(names(plan))) continue;
+    input = read();
+    plan = planRollout(input);
+  }
   const register = (snapshots: Iterable<ConfigMapSnapshot>) => {
     if (!settings.registerSecret) return;
     for (const snapshot of snapshots) {
@@ -65,19 +78,34 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
       }
     }
   };
-  if (settings.secrets) {
-    register(collectSecrets(base.objects).byRef.values());
-    register(collectSecrets(head.objects).byRef.values());
+  if (secrets) {
+    register(collectSecrets(input.base).byRef.values());
+    register(collectSecrets(input.head).byRef.values());
   }
-  if (!settings.cluster) return { plan: planRollout(input), head: head.objects, live: undefined };
+  if (!settings.cluster) return { plan, head: input.head, live: undefined };
   // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
-  const offline = planRollout(input);
   const namespaces = [
-    ...new Set(offline.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
+    ...new Set(plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
   ].sort();
-  const live = await readLive(settings.cluster, namespaces, settings.secrets === true);
+  const live = await readLive(settings.cluster, namespaces, secrets);
   register(live.configMaps.values());
-  return { plan: planRollout({ ...input, live }), head: head.objects, live };
+  plan = planRollout({ ...input, live });
+  // A reader found only in the cluster may be defined in a file not read yet: then the manifests say what it is.
+  if (scope.include(consumerNames(plan))) {
+    input = read();
+    plan = planRollout({ ...input, live });
+  }
+  return { plan, head: input.head, live };
+}
+
+/** Names of the ConfigMaps (and Secrets) the change adds, removes or modifies. */
+function changedNames(plan: Plan): string[] {
+  return plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.name);
+}
+
+/** Names of the workloads the plan found reading changed config (`Kind/namespace/name`). */
+function consumerNames(plan: Plan): string[] {
+  return plan.consumers.map((c) => c.workload.slice(c.workload.lastIndexOf('/') + 1));
 }
 
 /**

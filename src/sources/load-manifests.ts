@@ -1,4 +1,9 @@
-import { parseManifests, type ManifestParseCache, type ParsedManifests } from '../plan/manifests.js';
+import {
+  parseManifests,
+  type ManifestFile,
+  type ManifestParseCache,
+  type ParsedManifests,
+} from '../plan/manifests.js';
 import { readManifestFilesAtRef } from './git-files.js';
 import { InputError } from './input-error.js';
 import { readManifestFiles } from './manifest-files.js';
@@ -12,17 +17,27 @@ export interface ManifestSource {
   defaultNamespace: string;
 }
 
+/** Read and parse one side of a change; YAML that can't be read fails here, naming file, line and column. */
+export async function loadManifests(source: ManifestSource): Promise<ParsedManifests> {
+  return parseManifestFiles(await readManifestSource(source), source);
+}
+
+/** The files of one side of a change, unparsed. */
+export function readManifestSource(source: ManifestSource): Promise<ManifestFile[]> {
+  return source.gitRef
+    ? readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd)
+    : readManifestFiles(source.patterns, source.cwd);
+}
+
 /**
- * Read and parse one side of a change; YAML that can't be read fails here, naming file, line and column. Both
- * sides of a change share a `cache`, so a file they both hold is parsed once.
+ * Parse files read from `source`, failing on YAML that can't be read. Both sides of a change share a `cache`,
+ * so a file they both hold is parsed once.
  */
-export async function loadManifests(
+export function parseManifestFiles(
+  files: readonly ManifestFile[],
   source: ManifestSource,
   cache?: ManifestParseCache,
-): Promise<ParsedManifests> {
-  const files = source.gitRef
-    ? await readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd)
-    : await readManifestFiles(source.patterns, source.cwd);
+): ParsedManifests {
   const parsed = parseManifests(files, { defaultNamespace: source.defaultNamespace }, cache);
   if (parsed.errors.length > 0) {
     const shown = parsed.errors.slice(0, 20).map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.message}`);
