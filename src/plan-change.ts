@@ -4,8 +4,8 @@ import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
 import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan, type PlanInput } from './plan/plan.js';
-import { PlanScope } from './plan/plan-scope.js';
-import { parseManifestFiles, readManifestSource } from './sources/load-manifests.js';
+import { PlanScope, type NamedObject } from './plan/plan-scope.js';
+import { parseManifestFiles, readManifestSource, type ManifestSource } from './sources/load-manifests.js';
 
 export interface PlanChangeSettings {
   /** Manifests after the change (the working tree). */
@@ -42,10 +42,13 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     'gitRef' in settings.base
       ? { ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }
       : { ...common, patterns: settings.base.paths };
-  const headFiles = await readManifestSource(headSource);
-  const baseFiles = await readManifestSource(baseSource);
+  // Together: git reads the base in a child process while the working tree is read.
+  const [headFiles, baseFiles] = await Promise.all([
+    readManifestSource(headSource),
+    readManifestSource(baseSource),
+  ]);
   const secrets = settings.secrets === true;
-  const scope = new PlanScope(baseFiles, headFiles, { secrets });
+  const scope = new PlanScope(baseFiles, headFiles, { secrets, defaultNamespace: settings.namespace });
   const cache = new ManifestParseCache();
   const options = {
     volumeMounts: settings.volumeMounts,
@@ -58,14 +61,23 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     const base = parseManifestFiles(scope.files('base'), baseSource, cache);
     return { base: base.objects, head: head.objects, notes: head.notes, options };
   };
-  // What defines or changes config first; then what names a changed ConfigMap; then what names a consumer.
+  // The cluster is read while the manifests are parsed. A ConfigMap changes where a file that defines it
+  // does: the namespaces of the sources in the changed files are the ones a change touches (checked below).
+  const early = settings.cluster
+    ? startLiveRead(settings.cluster, sourceNamespaces(scope, headSource, baseSource, cache), secrets)
+    : undefined;
+  // First what defines or changes config: every ConfigMap (and Secret) is read then, so the change is known.
   let input = read();
   let plan = planRollout(input);
-  for (const names of [changedNames, consumerNames]) {
-    if (!scope.include(names(plan))) continue;
-    input = read();
-    plan = planRollout(input);
-  }
+  // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
+  const namespaces = [
+    ...new Set(plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
+  ].sort();
+  const reading =
+    settings.cluster && early ? finishLiveRead(settings.cluster, early, namespaces, secrets) : undefined;
+  // Settled below; a parse error thrown first must not leave the rejection unhandled.
+  reading?.catch(() => undefined);
+  if (scope.include(changedSources(plan))) input = read();
   const register = (snapshots: Iterable<ConfigMapSnapshot>) => {
     if (!settings.registerSecret) return;
     for (const snapshot of snapshots) {
@@ -82,30 +94,75 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     register(collectSecrets(input.base).byRef.values());
     register(collectSecrets(input.head).byRef.values());
   }
-  if (!settings.cluster) return { plan, head: input.head, live: undefined };
-  // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
-  const namespaces = [
-    ...new Set(plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
-  ].sort();
-  const live = await readLive(settings.cluster, namespaces, secrets);
-  register(live.configMaps.values());
+  const live = await reading;
+  if (live) register(live.configMaps.values());
   plan = planRollout({ ...input, live });
-  // A reader found only in the cluster may be defined in a file not read yet: then the manifests say what it is.
-  if (scope.include(consumerNames(plan))) {
+  // A second definition of a reader, or of one found only in the cluster, may be in a file not read yet.
+  if (scope.include(consumers(plan))) {
     input = read();
     plan = planRollout({ ...input, live });
   }
   return { plan, head: input.head, live };
 }
 
-/** Names of the ConfigMaps (and Secrets) the change adds, removes or modifies. */
-function changedNames(plan: Plan): string[] {
-  return plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.name);
+/** The ConfigMaps (and Secrets) the change adds, removes or modifies. */
+function changedSources(plan: Plan): NamedObject[] {
+  return plan.configMaps.filter((c) => c.change !== 'unchanged');
 }
 
-/** Names of the workloads the plan found reading changed config (`Kind/namespace/name`). */
-function consumerNames(plan: Plan): string[] {
-  return plan.consumers.map((c) => c.workload.slice(c.workload.lastIndexOf('/') + 1));
+/** The workloads the plan found reading changed config (ids are `Kind/namespace/name`). */
+function consumers(plan: Plan): NamedObject[] {
+  return plan.consumers.map((c) => {
+    const [, namespace, name] = c.workload.split('/');
+    return name === undefined ? { namespace: null, name: namespace! } : { namespace: namespace!, name };
+  });
+}
+
+/** Namespaces of the ConfigMaps and Secrets that the changed files of either side define. */
+function sourceNamespaces(
+  scope: PlanScope,
+  headSource: ManifestSource,
+  baseSource: ManifestSource,
+  cache: ManifestParseCache,
+): string[] {
+  const objects = [
+    ...parseManifestFiles(scope.changed('head'), headSource, cache).objects,
+    ...parseManifestFiles(scope.changed('base'), baseSource, cache).objects,
+  ];
+  const namespaces = objects
+    .filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')
+    .map((o) => o.namespace ?? '');
+  return [...new Set(namespaces)].filter((n) => n !== '').sort();
+}
+
+interface LiveRead {
+  namespaces: readonly string[];
+  state: Promise<LiveState | undefined>;
+}
+
+/** Start reading the cluster; a failure here only means the read is made again, once the change is known. */
+function startLiveRead(cluster: KubeConfig, namespaces: readonly string[], secrets: boolean): LiveRead {
+  return { namespaces, state: readLive(cluster, namespaces, secrets, false).catch(() => undefined) };
+}
+
+/**
+ * The live state of exactly the namespaces the change touches: from the early read when it covered them all,
+ * else read now (where a refused list becomes the error that names every missing permission).
+ */
+async function finishLiveRead(
+  cluster: KubeConfig,
+  early: LiveRead,
+  namespaces: readonly string[],
+  secrets: boolean,
+): Promise<LiveState> {
+  const state = namespaces.every((n) => early.namespaces.includes(n)) ? await early.state : undefined;
+  if (!state) return readLive(cluster, namespaces, secrets);
+  const touched = new Set(namespaces);
+  return {
+    namespaces: [...namespaces],
+    configMaps: new Map([...state.configMaps].filter(([, c]) => touched.has(c.namespace))),
+    workloads: state.workloads.filter((w) => touched.has(w.namespace)),
+  };
 }
 
 /**
@@ -117,6 +174,7 @@ async function readLive(
   cluster: KubeConfig,
   namespaces: readonly string[],
   secrets: boolean,
+  explainRefusal = true,
 ): Promise<LiveState> {
   const [{ readLiveState, planAccessChecks }, { assertAccess }, { statusOf }] = await Promise.all([
     import(/* webpackMode: "eager" */ './cluster/live-state.js'),
@@ -126,7 +184,8 @@ async function readLive(
   try {
     return await readLiveState(cluster, namespaces, secrets);
   } catch (error) {
-    if (statusOf(error) === 403) await assertAccess(cluster, planAccessChecks(namespaces, secrets));
+    if (explainRefusal && statusOf(error) === 403)
+      await assertAccess(cluster, planAccessChecks(namespaces, secrets));
     throw error;
   }
 }

@@ -22,7 +22,7 @@ const pageSize = 500;
  * Requests in flight at once. Each one in flight holds a connection of its own (HTTP/1.1), and a new connection
  * costs a TLS handshake on both sides; a few connections kept alive serve dozens of small lists as fast.
  */
-const maxInFlight = 8;
+const maxInFlight = 16;
 
 interface ListPage {
   items?: KubeObject[];

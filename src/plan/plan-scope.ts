@@ -1,12 +1,20 @@
 import type { ManifestFile } from './manifests.js';
 
+/** An object as a plan names it; `namespace` null for a cluster-scoped one. */
+export interface NamedObject {
+  namespace: string | null;
+  name: string;
+}
+
 /**
  * Which manifest files a plan has to parse. A repository holds thousands of files and a change touches a few:
  * a file whose text both sides hold unchanged can only matter to the plan by defining config (ConfigMaps and
  * Secrets are all listed and diffed) or by naming a changed ConfigMap or one of its consumers (a reader, or a
- * second definition of one). Names of Kubernetes objects are written out literally: a file that doesn't hold
- * the name can't refer to the object, unless a YAML or JSON escape spells it, and files with escapes are read.
- * The plan starts from the files that may define or change config, and widens as it learns the names.
+ * second definition of one) in its namespace. Names and namespaces are written out literally: a file that
+ * doesn't hold the name can't refer to the object, nor can a file that doesn't hold the namespace put anything
+ * in it (but the default namespace, which objects without one take), unless a YAML or JSON escape spells them,
+ * and files with escapes are read. The plan starts from the files that may define or change config, and
+ * widens as it learns the names.
  */
 export class PlanScope {
   private readonly shared: Set<string>;
@@ -15,7 +23,7 @@ export class PlanScope {
   constructor(
     private readonly base: readonly ManifestFile[],
     private readonly head: readonly ManifestFile[],
-    options: { secrets: boolean },
+    private readonly options: { secrets: boolean; defaultNamespace: string },
   ) {
     const baseTexts = new Set(base.map((f) => f.text));
     this.shared = new Set(head.filter((f) => baseTexts.has(f.text)).map((f) => f.text));
@@ -28,12 +36,20 @@ export class PlanScope {
     return (side === 'base' ? this.base : this.head).filter((f) => !this.unread.has(f.text));
   }
 
-  /** Read the unchanged files that mention any of these names too; true when that adds any. */
-  include(names: Iterable<string>): boolean {
-    const wanted = [...new Set(names)].filter((n) => n !== '');
+  /** The files of one side whose text the other side doesn't hold. */
+  changed(side: 'base' | 'head'): ManifestFile[] {
+    return (side === 'base' ? this.base : this.head).filter((f) => !this.shared.has(f.text));
+  }
+
+  /** Read the unchanged files that may name any of these objects too; true when that adds any. */
+  include(objects: Iterable<NamedObject>): boolean {
+    const wanted = [...objects].filter((o) => o.name !== '');
+    const names = (text: string) => (o: NamedObject) =>
+      text.includes(o.name) &&
+      (o.namespace === null || o.namespace === this.options.defaultNamespace || text.includes(o.namespace));
     let added = false;
     for (const text of this.unread) {
-      if (!wanted.some((name) => text.includes(name))) continue;
+      if (!wanted.some(names(text))) continue;
       this.unread.delete(text);
       added = true;
     }

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { planChange } from '../../src/plan-change.js';
 import { kubeConfig, withNamespace } from '../cluster/test-env.js';
 import { repoRoot } from '../cli/run-cli.js';
-import { coreApi, waitRolledOut } from './scenario.js';
+import { changeDir, configMapYaml, coreApi, createObjects, waitRolledOut, workloadYaml } from './scenario.js';
 
 const install = join(repoRoot, '..', 'shared', 'corpus', 'argo-cd', 'manifests', 'install.yaml');
 const installedKinds = new Set(['ServiceAccount', 'ConfigMap', 'Deployment', 'StatefulSet']);
@@ -66,5 +66,43 @@ describe('live plan on the argo-cd install', () => {
         },
       ]);
     });
+  });
+
+  it('plans the namespaces whose ConfigMaps change, though a changed file defines ConfigMaps in others too', async () => {
+    await withNamespace(async (touched) => {
+      await withNamespace(async (other) => {
+        // In the cluster: a reader that only the cluster has, and a hand edit in the other namespace.
+        await createObjects(touched, configMapYaml('cfg', { LEVEL: 'info' }));
+        await createObjects(touched, workloadYaml('Deployment', 'reader', 'cfg', { replicas: 1 }));
+        await createObjects(other, configMapYaml('other', { LEVEL: 'edited-by-hand' }));
+        await waitRolledOut('Deployment', touched, 'reader');
+        const both = (level: string, extra: string) =>
+          configMapYaml('cfg', { LEVEL: level }).replace('name: cfg', `name: cfg\n  namespace: ${touched}`) +
+          '---\n' +
+          configMapYaml('other', { LEVEL: 'info' }).replace(
+            'name: other',
+            `name: other\n  namespace: ${other}`,
+          ) +
+          extra;
+        // The changed file defines both ConfigMaps, and only `cfg` changes; the reader is in no manifest.
+        const dir = changeDir(
+          { 'config.yaml': both('info', '') },
+          { 'config.yaml': both('debug', '# a comment changes the file\n') },
+        );
+        const plan = await planChange({
+          manifests: ['head'],
+          base: { paths: ['base'] },
+          namespace: 'default',
+          volumeMounts: 'restart',
+          cwd: dir,
+          cluster: kubeConfig(),
+        });
+        expect(plan.consumers.map((c) => [c.workload, c.action])).toEqual([
+          [`Deployment/${touched}/reader`, 'restart'],
+        ]);
+        expect(plan.findings.map((f) => f.code)).toEqual(['live-only-consumer']);
+        expect(plan.drift.map((d) => d.ref)).toEqual([`${touched}/cfg`]);
+      }, 'cr-other');
+    }, 'cr-touched');
   });
 });

@@ -135,21 +135,43 @@ describe('PlanScope', () => {
   ];
 
   it('starts from changed files and files that define config, in their order, and widens by name', () => {
-    const scope = new PlanScope(base, head, { secrets: false });
+    const scope = new PlanScope(base, head, { secrets: false, defaultNamespace: 'default' });
     expect(scope.files('head').map((f) => f.path)).toEqual(['h/cm.yaml']);
     expect(scope.files('base').map((f) => f.path)).toEqual(['b/cm.yaml']);
     expect(scope.skipped).toBe(2);
-    expect(scope.include(['nothing-names-this'])).toBe(false);
-    expect(scope.include(['c'])).toBe(true);
+    expect(scope.include([{ namespace: 'default', name: 'nothing-names-this' }])).toBe(false);
+    expect(scope.include([{ namespace: 'default', name: 'c' }])).toBe(true);
     expect(scope.files('head').map((f) => f.path)).toEqual(['h/cm.yaml', 'h/w.yaml']);
-    expect(scope.include(['c'])).toBe(false);
+    expect(scope.include([{ namespace: 'default', name: 'c' }])).toBe(false);
+  });
+
+  it('widens only to files that may put objects in the namespace named', () => {
+    const w = (ns: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ${ns}}\n# reads app\n`;
+    const files = [
+      file('a.yaml', w('team-a')),
+      file('b.yaml', w('team-b')),
+      file('d.yaml', 'kind: Pod # app\n'),
+    ];
+    const scope = new PlanScope(files, files, { secrets: false, defaultNamespace: 'default' });
+    expect(scope.include([{ namespace: 'team-b', name: 'app' }])).toBe(true);
+    expect(scope.files('head').map((f) => f.path)).toEqual(['b.yaml']);
+    // Objects that set no namespace take the default one: any file naming the object may hold one.
+    expect(scope.include([{ namespace: 'default', name: 'app' }])).toBe(true);
+    expect(scope.files('head').map((f) => f.path)).toEqual(['a.yaml', 'b.yaml', 'd.yaml']);
   });
 
   it('reads files that define Secrets when Secrets are config sources', () => {
     const secret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n';
-    const scope = new PlanScope([file('b/s.yaml', secret)], [file('h/s.yaml', secret)], { secrets: true });
+    const scope = new PlanScope([file('b/s.yaml', secret)], [file('h/s.yaml', secret)], {
+      secrets: true,
+      defaultNamespace: 'default',
+    });
     expect(scope.files('head').map((f) => f.path)).toEqual(['h/s.yaml']);
-    const without = new PlanScope([file('b/s.yaml', secret)], [file('h/s.yaml', secret)], { secrets: false });
+    const without = new PlanScope([file('b/s.yaml', secret)], [file('h/s.yaml', secret)], {
+      secrets: false,
+      defaultNamespace: 'default',
+    });
     expect(without.files('head')).toEqual([]);
   });
 });
