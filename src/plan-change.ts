@@ -42,11 +42,8 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     'gitRef' in settings.base
       ? { ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }
       : { ...common, patterns: settings.base.paths };
-  // Together: git reads the base in a child process while the working tree is read.
-  const [headFiles, baseFiles] = await Promise.all([
-    readManifestSource(headSource),
-    readManifestSource(baseSource),
-  ]);
+  const headFiles = await readManifestSource(headSource);
+  const baseFiles = await readManifestSource(baseSource, headFiles);
   const secrets = settings.secrets === true;
   const scope = new PlanScope(baseFiles, headFiles, { secrets, defaultNamespace: settings.namespace });
   const cache = new ManifestParseCache();

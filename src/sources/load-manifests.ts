@@ -22,10 +22,16 @@ export async function loadManifests(source: ManifestSource): Promise<ParsedManif
   return parseManifestFiles(await readManifestSource(source), source);
 }
 
-/** The files of one side of a change, unparsed. */
-export function readManifestSource(source: ManifestSource): Promise<ManifestFile[]> {
+/**
+ * The files of one side of a change, unparsed. A side read from git takes the text of `known` files (the
+ * other side, read from the working tree) where git says the bytes are the same.
+ */
+export function readManifestSource(
+  source: ManifestSource,
+  known?: readonly ManifestFile[],
+): Promise<ManifestFile[]> {
   return source.gitRef
-    ? readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd)
+    ? readManifestFilesAtRef(source.gitRef, source.patterns, source.cwd, known)
     : readManifestFiles(source.patterns, source.cwd);
 }
 
