@@ -95,43 +95,6 @@ export async function runLivePlan({ tmp, reps, log, cluster, kubectl, runId, wor
   const setup = await createEstate(cluster, estate, log);
 
   const planArgs = ['plan', '--base', 'base', '--manifests', 'head', '--kubeconfig', cluster.kubeconfigPath];
-  const ours = [];
-  let consumers = 0;
-  for (let i = 0; i < reps; i++) {
-    const result = check(
-      await runCli([...planArgs, '--format', 'json'], { cwd: dir }),
-      'config-rollout plan',
-      [0, 1],
-    );
-    consumers = JSON.parse(result.stdout).consumers.length;
-    ours.push(result);
-  }
-  const offline = [];
-  for (let i = 0; i < reps; i++) {
-    offline.push(
-      check(
-        await runCli([...planArgs, '--offline', '--format', 'json'], { cwd: dir }),
-        'plan --offline',
-        [0, 1],
-      ),
-    );
-  }
-  const requests = ours[0].requests ?? [];
-  const pages = requests.filter((r) => /[?&]continue=/.test(r)).length;
-  const oursMs = median(ours.map((r) => r.ms));
-  const apiMs = median(ours.map((r) => r.apiMs ?? NaN));
-  const offlineMs = median(offline.map((r) => r.ms));
-  log(
-    `  ours: ${seconds(oursMs)} (of which talking to the API server ${seconds(apiMs)}; plan --offline on the same ` +
-      `files ${seconds(offlineMs)}), ${requests.length} API requests, ${consumers} consumers (load ${load()})`,
-  );
-  const byKind = {};
-  for (const r of requests) {
-    const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/*').replace(/\?.*$/, '');
-    byKind[key] = (byKind[key] ?? 0) + 1;
-  }
-  for (const [key, count] of Object.entries(byKind).sort()) log(`    ${count} × ${key}`);
-
   const cacheDir = join(tmp, 'kubectl-cache');
   const changedRefs = estate.changedFiles.map((f) => {
     const [namespace, , file] = f.split('/');
@@ -145,11 +108,41 @@ export async function runLivePlan({ tmp, reps, log, cluster, kubectl, runId, wor
     changedRefs,
     cacheDir,
   };
-  // One untimed run fills kubectl's discovery cache (its best case), one at -v=6 counts its requests.
+  const plan = (extra) =>
+    runCli([...planArgs, ...extra, '--format', 'json'], { cwd: dir }).then((r) =>
+      check(r, `config-rollout plan ${extra.join(' ')}`, [0, 1]),
+    );
+  // Each side gets one untimed run first (kubectl fills its discovery cache, its best case; ours finds the
+  // files and the API server warm alike), one kubectl run at -v=6 counts its requests; then the timed runs
+  // alternate, so both sides see the same machine.
+  await plan([]);
   await runBaseline({ ...baselineArgs, verbose: false });
   const counted = await runBaseline({ ...baselineArgs, verbose: true });
+  const ours = [];
+  const offline = [];
   const theirs = [];
-  for (let i = 0; i < reps; i++) theirs.push(await runBaseline({ ...baselineArgs, verbose: false }));
+  for (let i = 0; i < reps; i++) {
+    ours.push(await plan([]));
+    theirs.push(await runBaseline({ ...baselineArgs, verbose: false }));
+    offline.push(await plan(['--offline']));
+  }
+  const consumers = JSON.parse(ours[0].stdout).consumers.length;
+  const requests = ours[0].requests ?? [];
+  const pages = requests.filter((r) => /[?&]continue=/.test(r)).length;
+  const oursMs = median(ours.map((r) => r.ms));
+  const apiMs = median(ours.map((r) => r.apiMs ?? NaN));
+  const offlineMs = median(offline.map((r) => r.ms));
+  log(
+    `  ours: ${seconds(oursMs)} (runs: ${ours.map((r) => seconds(r.ms)).join(', ')}; of which talking to the API ` +
+      `server ${seconds(apiMs)}; plan --offline on the same files ${seconds(offlineMs)}), ${requests.length} API ` +
+      `requests, ${consumers} consumers (load ${load()})`,
+  );
+  const byKind = {};
+  for (const r of requests) {
+    const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/*').replace(/\?.*$/, '');
+    byKind[key] = (byKind[key] ?? 0) + 1;
+  }
+  for (const [key, count] of Object.entries(byKind).sort()) log(`    ${count} × ${key}`);
   const theirsMs = median(theirs.map((r) => r.ms));
   const part = (name) => seconds(median(theirs.map((r) => r.parts[name])));
   log(

@@ -15,7 +15,7 @@ const sizes = [
   { name: 'large', workloads: 2000 },
 ];
 
-const targets = { largePlanMs: 2000, largePlanKb: 500 * 1024, growth: 1.5 };
+const targets = { largePlanMs: 2000, largePlanKb: 500 * 1024, doubling: 2.2 };
 
 async function measure(args, cwd, reps, validate) {
   const runs = [];
@@ -111,12 +111,15 @@ export async function runOfflinePlan({ tmp, reps, log }) {
   const corpus = await measure(['refs', '--manifests', '../shared/corpus'], repoRoot, reps);
   log(`corpus (../shared/corpus): refs ${describe(corpus)} (load ${load()})`);
 
-  // Growth: CPU per 1,000 workloads between successive sizes; equal slopes mean linear growth. CPU rather than
-  // wall time: on a shared 2-core machine the wall-time slope mostly measures the neighbours.
-  const slope = (a, b) => ((b.plan.cpuMs - a.plan.cpuMs) / (b.workloads - a.workloads)) * 1000;
+  // Growth, on CPU rather than wall time (on a shared 2-core machine the wall time mostly measures the
+  // neighbours). A cost that grows linearly (fixed start-up plus a part per workload) at most doubles when the
+  // estate doubles, 1,000 → 2,000 workloads; more than that (beyond 10% of noise) grows faster than linear.
+  // The slopes (CPU per 1,000 workloads) are shown too: with a plan this fast they are differences of small,
+  // noisy numbers, so they are not what is judged.
+  const slope = (a, b, what) => ((b[what].cpuMs - a[what].cpuMs) / (b.workloads - a.workloads)) * 1000;
   const [small, medium, large] = points;
-  const slopes = [slope(small, medium), slope(medium, large)];
-  const growth = slopes[1] / slopes[0];
+  const slopes = [slope(small, medium, 'plan'), slope(medium, large, 'plan')];
+  const doubling = { plan: large.plan.cpuMs / medium.plan.cpuMs, refs: large.refs.cpuMs / medium.refs.cpuMs };
 
   for (const p of points) {
     rows.push({
@@ -141,10 +144,12 @@ export async function runOfflinePlan({ tmp, reps, log }) {
     met: fromGit.ms <= targets.largePlanMs && fromGit.maxRssKb <= targets.largePlanKb,
   });
   rows.push({
-    figure: 'plan --offline growth (CPU per 1,000 workloads: 100→1000, 1000→2000)',
-    value: `${Math.round(slopes[0])} ms, ${Math.round(slopes[1])} ms (×${growth.toFixed(2)})`,
-    target: `linear (second slope ≤ ${targets.growth}× the first)`,
-    met: growth <= targets.growth,
+    figure: 'growth 1000→2000 workloads: CPU ×, plan and refs (plan CPU per 1,000: 100→1000, 1000→2000)',
+    value:
+      `plan ×${doubling.plan.toFixed(2)}, refs ×${doubling.refs.toFixed(2)} ` +
+      `(${Math.round(slopes[0])} ms, ${Math.round(slopes[1])} ms)`,
+    target: `linear (doubling the estate ≤ ×${targets.doubling} CPU)`,
+    met: doubling.plan <= targets.doubling && doubling.refs <= targets.doubling,
   });
   rows.push({
     figure: `refs on ../shared/corpus (${manifestSize(join(repoRoot, '..', 'shared', 'corpus'))})`,
