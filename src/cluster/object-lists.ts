@@ -1,5 +1,6 @@
 import { ApiException, HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
+import { limiter } from '../concurrency-limit.js';
 import type { KubeObject } from '../plan/manifests.js';
 import { requestTimeoutOf } from './api-client.js';
 import { withRetry } from './api-errors.js';
@@ -79,21 +80,5 @@ export async function createObjectLister(kc: KubeConfig): Promise<ObjectLister> 
       next = listed.metadata?.continue || undefined;
     } while (next);
     return items;
-  };
-}
-
-/** Run at most `limit` calls at once, the others in the order they came. */
-function limiter(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (call) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await call();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
   };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.js';
-import { limiter } from '../faults/concurrency.js';
+import { limiter } from '../../src/concurrency-limit.js';
 import { runCliAsync } from '../faults/run-cli-async.js';
 
 const corpusDir = 'test/bad-inputs/corpus';

@@ -10,7 +10,7 @@ import { applyChange } from '../../src/apply/apply-change.js';
 import { configHashAnnotation } from '../../src/plan/config-hash.js';
 import { failureLabels, kubeconfigPath, waitFor, withNamespace } from '../cluster/test-env.js';
 import { repoRoot } from '../cli/run-cli.js';
-import { limiter } from '../faults/concurrency.js';
+import { limiter } from '../../src/concurrency-limit.js';
 import { appsApi, applySettings, changeDir, configMapYaml, coreApi, createObjects } from './scenario.js';
 
 const seed = Number(process.env['CONFIG_ROLLOUT_CRASH_SEED'] ?? 7_231_123);

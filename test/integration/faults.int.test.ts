@@ -10,7 +10,7 @@ import { setRequestTimeout } from '../../src/cluster/api-client.js';
 import { configHashAnnotation } from '../../src/plan/config-hash.js';
 import { kubeconfigPath, waitFor, withNamespace } from '../cluster/test-env.js';
 import { startApiProxy, type ApiProxy, type Fault, type FaultRule } from '../faults/api-proxy.js';
-import { limiter } from '../faults/concurrency.js';
+import { limiter } from '../../src/concurrency-limit.js';
 import { runCliAsync } from '../faults/run-cli-async.js';
 import { appsApi, applySettings, changeDir, configMapYaml, coreApi, createObjects } from './scenario.js';
 
