@@ -105,10 +105,31 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
         );
       }
       const text = stringValue(value);
+      if (field === 'binaryData' && typeof value === 'string' && !isStrictBase64(text)) {
+        findings.push(
+          finding(
+            'blocker',
+            'non-string-value',
+            `ConfigMap ${ref}: \`binaryData.${key}\` is not valid base64 (padded, no spaces); the API server rejects it. Put text under \`data\`.`,
+            at(key),
+          ),
+        );
+      }
+      if (field === 'binaryData' && Object.hasOwn(data, key)) {
+        findings.push(
+          finding(
+            'blocker',
+            'invalid-key',
+            `ConfigMap ${ref}: key \`${key}\` is in both \`data\` and \`binaryData\`; the API server rejects a key in both.`,
+            at(key),
+          ),
+        );
+      }
       target[key] = text;
       bytes += key.length + Buffer.byteLength(text);
     }
   }
+  immutableFinding(object, `ConfigMap ${ref}`, findings);
   if (bytes > maxConfigMapBytes) {
     findings.push(
       finding(
@@ -188,6 +209,7 @@ export function collectSecrets(objects: readonly ManifestObject[]): CollectedCon
         bytes += key.length + Buffer.from(encoded, 'base64').length;
       }
     }
+    immutableFinding(object, `Secret ${shown}`, findings);
     if (bytes > maxConfigMapBytes) {
       findings.push(
         finding(
@@ -231,6 +253,28 @@ function entriesOf(
     ),
   );
   return [];
+}
+
+/**
+ * base64 as the API server decodes binaryData (Go's standard encoding: padded; line breaks are skipped, any
+ * other character is an error).
+ */
+function isStrictBase64(text: string): boolean {
+  return /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text.replace(/[\r\n]/g, ''));
+}
+
+/** `immutable` is a boolean field: anything else (`"yes"` in quotes, a number) makes the API refuse the object. */
+function immutableFinding(object: ManifestObject, label: string, findings: Finding[]): void {
+  const immutable = object.body['immutable'];
+  if (immutable === undefined || immutable === null || typeof immutable === 'boolean') return;
+  findings.push(
+    finding(
+      'blocker',
+      'non-string-value',
+      `${label}: \`immutable\` is ${describe(immutable)}, not a boolean; the API server rejects it. Write \`immutable: true\` or \`false\`, unquoted.`,
+      object.source,
+    ),
+  );
 }
 
 function describe(value: unknown): string {
