@@ -10,7 +10,7 @@ import {
 } from '../cluster/cluster-writer.js';
 import { touchedKeys, contentHash, type ConfigMapChange } from '../plan/configmap-diff.js';
 import { keyPatch, sameValues, valuesOf, type KeyValues } from '../plan/configmap-patch.js';
-import type { ConfigMapSnapshot } from '../plan/configmaps.js';
+import { keyRecord, type ConfigMapSnapshot } from '../plan/configmaps.js';
 import { configHashAnnotation, workloadConfigHash } from '../plan/config-hash.js';
 import { findReferences, workloadsOf, type Workload } from '../plan/consumers.js';
 import type { KubeObject } from '../plan/manifests.js';
@@ -702,8 +702,8 @@ function dataAfterApply(
       after.set(change.ref, change.head);
       continue;
     }
-    const data = { ...current.data };
-    const binaryData = { ...current.binaryData };
+    const data = keyRecord(current.data);
+    const binaryData = keyRecord(current.binaryData);
     for (const [key, v] of Object.entries(valuesOf(change.head, touchedKeys(change)))) {
       delete data[key];
       delete binaryData[key];

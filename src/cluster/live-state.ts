@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { configMapRef, secretRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
+import { configMapRef, keyRecord, secretRef, type ConfigMapSnapshot } from '../plan/configmaps.js';
 import { toWorkload, type Workload } from '../plan/consumers.js';
 import type { KubeObject } from '../plan/manifests.js';
 import type { LiveState } from '../plan/plan.js';
@@ -25,8 +25,8 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
     ref: configMapRef(namespace, object.metadata.name),
     namespace,
     name: object.metadata.name,
-    data: { ...record(object['data']) },
-    binaryData: { ...record(object['binaryData']) },
+    data: keyRecord(record(object['data'])),
+    binaryData: keyRecord(record(object['binaryData'])),
     immutable: object['immutable'] === true,
     source: null,
   };
@@ -80,7 +80,7 @@ export async function readLiveState(
 /** A live Secret, its values as canonical base64 (as the manifests' Secrets are kept). */
 export function liveSecret(object: KubeObject): ConfigMapSnapshot {
   const namespace = String(object.metadata.namespace);
-  const data: Record<string, string> = {};
+  const data = keyRecord<string>();
   const raw = object['data'];
   if (raw && typeof raw === 'object') {
     for (const [k, v] of Object.entries(raw as Record<string, string>))

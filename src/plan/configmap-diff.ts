@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createHmac } from 'node:crypto';
-import type { ConfigMapSnapshot, SourceKind } from './configmaps.js';
+import { keyRecord, type ConfigMapSnapshot, type SourceKind } from './configmaps.js';
 
 export interface KeyDiff {
   added: string[];
@@ -92,7 +92,7 @@ export function secretFingerprint(value: string, key: string): string {
 }
 
 function fingerprintsOf(snapshot: ConfigMapSnapshot | null, key: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = keyRecord<string>();
   for (const [k, v] of Object.entries(snapshot?.data ?? {})) out[k] = secretFingerprint(v, key);
   return out;
 }

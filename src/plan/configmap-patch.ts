@@ -1,11 +1,11 @@
-import type { ConfigMapSnapshot } from './configmaps.js';
+import { keyRecord, type ConfigMapSnapshot } from './configmaps.js';
 
 /** Values of some keys of one ConfigMap; null means the key is absent. */
 export type KeyValues = Record<string, { value: string; binary: boolean } | null>;
 
 /** The values `keys` have in a snapshot (null where absent). */
 export function valuesOf(snapshot: ConfigMapSnapshot | null | undefined, keys: Iterable<string>): KeyValues {
-  const values: KeyValues = {};
+  const values: KeyValues = keyRecord();
   for (const key of keys) {
     if (snapshot && Object.hasOwn(snapshot.data, key))
       values[key] = { value: snapshot.data[key]!, binary: false };
@@ -23,8 +23,8 @@ export interface ConfigMapPatch {
 }
 
 export function keyPatch(values: KeyValues): ConfigMapPatch {
-  const data: Record<string, string | null> = {};
-  const binaryData: Record<string, string | null> = {};
+  const data = keyRecord<string | null>();
+  const binaryData = keyRecord<string | null>();
   for (const [key, v] of Object.entries(values)) {
     if (v === null) {
       data[key] = null;

@@ -20,6 +20,14 @@ export interface ConfigMapSnapshot {
   source: SourceLocation | null;
 }
 
+/**
+ * A record of ConfigMap keys. `__proto__` is a valid key, and assigning it on a plain object sets the object's
+ * prototype instead of a key: records of keys have no prototype.
+ */
+export function keyRecord<T>(from?: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, from);
+}
+
 export function configMapRef(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
@@ -76,8 +84,8 @@ function snapshotOf(object: ManifestObject, findings: Finding[]): ConfigMapSnaps
     file: object.source.file,
     line: object.lineOfKey(key),
   });
-  const data: Record<string, string> = {};
-  const binaryData: Record<string, string> = {};
+  const data = keyRecord<string>();
+  const binaryData = keyRecord<string>();
   let bytes = 0;
   for (const [field, target] of [
     ['data', data],
@@ -164,7 +172,7 @@ export function collectSecrets(objects: readonly ManifestObject[]): CollectedCon
     if (object.kind !== 'Secret' || object.namespace === null) continue;
     const ref = secretRef(object.namespace, object.name);
     const shown = `${object.namespace}/${object.name}`;
-    const data: Record<string, string> = {};
+    const data = keyRecord<string>();
     let bytes = 0;
     for (const field of ['data', 'stringData'] as const) {
       for (const [key, value] of entriesOf(object, field, `Secret ${shown}`, findings)) {

@@ -72,7 +72,7 @@ export function planRollout(input: PlanInput): Plan {
   const configMaps = refs.map((ref) =>
     diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null),
   );
-  findings.push(...configMaps.flatMap(immutableFindings));
+  findings.push(...configMaps.flatMap(immutableFindings), ...configMaps.flatMap(unappliableKeyFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));
   const live = input.live;
   const drift: ConfigMapDrift[] = [];
@@ -158,6 +158,23 @@ function immutableFindings(change: ConfigMapChange): Finding[] {
       'immutable-changed',
       `ConfigMap ${change.ref} is immutable and ${what}: create it under a new name (e.g. with a content-hash suffix) and point its consumers at the new name.`,
       change.head.source,
+    ),
+  ];
+}
+
+/**
+ * `__proto__` is a valid key, and the plan reads it, but the Kubernetes client that apply writes through builds
+ * objects that drop it: apply would miss or misreport that key, so a change to it is refused, with the way out.
+ */
+function unappliableKeyFindings(change: ConfigMapChange): Finding[] {
+  // Removing it works: the client's view of the result lacks it either way.
+  if (![...change.keys.added, ...change.keys.changed].includes('__proto__')) return [];
+  return [
+    finding(
+      'blocker',
+      'invalid-key',
+      `${change.kind === 'Secret' ? '' : 'ConfigMap '}${change.ref}: the change sets the key \`__proto__\`, and config-rollout can't apply a key of that name yet (its Kubernetes client drops it). Rename the key, or apply this ConfigMap with kubectl.`,
+      (change.head ?? change.base)?.source ?? null,
     ),
   ];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keyPatch, valuesOf } from '../../src/plan/configmap-patch.js';
 import { configMap, deployment, plan } from './helpers.js';
 
 const cm = (data: Record<string, string>, extra = '') => configMap('app-config', data, extra);
@@ -240,6 +241,26 @@ describe('restart decisions', () => {
     );
     const p = plan(cm({ a: '1' }) + w, cm({ a: '2' }) + w);
     expect(consumer(p, 'CronJob/default/w')?.reasons.at(-1)).toContain('suspended');
+  });
+});
+
+describe('keys named like object internals', () => {
+  it('plans a `__proto__` key like any other (a valid ConfigMap key), and blocks applying it', () => {
+    const reader = deployment(
+      'api',
+      '        env:\n        - name: V\n          valueFrom: {configMapKeyRef: {name: app-config, key: __proto__}}',
+    );
+    const p = plan(
+      // JSON.parse: in an object literal `__proto__:` would set the prototype, not a key.
+      configMap('app-config', JSON.parse('{"__proto__": "a", "constructor": "c"}')) + reader,
+      configMap('app-config', JSON.parse('{"__proto__": "b", "constructor": "c"}')) + reader,
+    );
+    expect(p.configMaps[0]!.keys).toEqual({ added: [], removed: [], changed: ['__proto__'] });
+    expect(p.consumers.map((c) => [c.workload, c.action])).toEqual([['Deployment/default/api', 'restart']]);
+    expect(p.findings.map((f) => `${f.severity}:${f.code}`)).toEqual(['blocker:invalid-key']);
+    expect(p.findings[0]!.message).toContain("can't apply a key of that name yet");
+    const patch = keyPatch(valuesOf(p.configMaps[0]!.head, ['__proto__']));
+    expect(JSON.stringify(patch)).toBe('{"data":{"__proto__":"b"},"binaryData":{"__proto__":null}}');
   });
 });
 
