@@ -75,18 +75,8 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
   // Settled below; a parse error thrown first must not leave the rejection unhandled.
   reading?.catch(() => undefined);
   if (scope.include(changedSources(plan))) input = read();
-  const register = (snapshots: Iterable<ConfigMapSnapshot>) => {
-    if (!settings.registerSecret) return;
-    for (const snapshot of snapshots) {
-      if (snapshot.kind !== 'Secret') continue;
-      for (const value of Object.values(snapshot.data)) {
-        if (value === '') continue;
-        settings.registerSecret(value);
-        const decoded = Buffer.from(value, 'base64').toString('utf8');
-        if (decoded.trim() !== '') settings.registerSecret(decoded);
-      }
-    }
-  };
+  const register = (snapshots: Iterable<ConfigMapSnapshot>) =>
+    registerSecrets(snapshots, settings.registerSecret);
   if (secrets) {
     register(collectSecrets(input.base).byRef.values());
     register(collectSecrets(input.head).byRef.values());
@@ -100,6 +90,23 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     plan = planRollout({ ...input, live });
   }
   return { plan, head: input.head, live };
+}
+
+/** Hand every Secret value (decoded and as base64) to `register` before anything is reported: the action masks them. */
+function registerSecrets(
+  snapshots: Iterable<ConfigMapSnapshot>,
+  register: ((value: string) => void) | undefined,
+): void {
+  if (!register) return;
+  for (const snapshot of snapshots) {
+    if (snapshot.kind !== 'Secret') continue;
+    for (const value of Object.values(snapshot.data)) {
+      if (value === '') continue;
+      register(value);
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      if (decoded.trim() !== '') register(decoded);
+    }
+  }
 }
 
 /** The ConfigMaps (and Secrets) the change adds, removes or modifies. */
