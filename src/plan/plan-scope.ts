@@ -56,7 +56,7 @@ export class PlanScope {
     return added;
   }
 
-  /** Files both sides hold unchanged that the plan did not need (for the report). */
+  /** How many files of the head, unchanged on both sides, the plan has not needed to parse. */
   get skipped(): number {
     return this.head.filter((f) => this.unread.has(f.text)).length;
   }
