@@ -2,16 +2,12 @@ import { ApiException, HttpMethod, RequestContext, type KubeConfig } from '@kube
 import { fetch, type Dispatcher } from 'undici';
 import { limiter } from '../concurrency-limit.js';
 import type { KubeObject } from '../plan/manifests.js';
+import type { ApiResource } from '../plan/workload-kinds.js';
 import { requestTimeoutOf } from './api-client.js';
 import { withRetry } from './api-errors.js';
 
-/** A resource the API server lists, and the kind of its objects: `group` is '' for the core group. */
-export interface ListedResource {
-  kind: string;
-  group: string;
-  version: string;
-  plural: string;
-}
+/** A resource the API server lists (`group` '' for the core group), and the kind of its objects. */
+export type ListedResource = ApiResource & { kind: string };
 
 /** Every object of one resource in one namespace, as plain JSON. */
 export type ObjectLister = (resource: ListedResource, namespace: string) => Promise<KubeObject[]>;
