@@ -4,8 +4,10 @@ import {
   daemonSetStatus,
   deploymentStatus,
   podFailure,
+  rolloutStatus,
   statefulSetStatus,
 } from '../../src/plan/rollout-status.js';
+import { expectTestdata, testdataObject } from '../testdata.js';
 
 const object = (kind: string, generation: number, spec: object, status: object): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -147,6 +149,44 @@ describe('daemonSetStatus', () => {
     ],
   ])('%s', (_name, spec, status, state) => {
     expect(daemonSetStatus(object('DaemonSet', 1, spec, status)).state).toBe(state);
+  });
+});
+
+// A spec change the controller has not observed yet (observedGeneration 1, generation 2) leaves the status of the
+// old generation in place: complete as it looks, the rollout of the new one has not started.
+describe('rollout status of the same object before and after its controller observes the new generation', () => {
+  const statusOf = (file: string) => rolloutStatus(testdataObject(file));
+  it.each([
+    [
+      'statefulset-unobserved.yaml',
+      'progressing',
+      'Waiting for statefulset spec update to be observed...',
+      '3 of 3 updated, 3 ready',
+    ],
+    [
+      'statefulset-complete.yaml',
+      'done',
+      'statefulset rolling update complete 3 pods at revision db-2...',
+      '3 of 3 updated, 3 ready',
+    ],
+    [
+      'daemonset-unobserved.yaml',
+      'progressing',
+      'Waiting for daemon set spec update to be observed...',
+      '2 of 2 updated, 2 available',
+    ],
+    [
+      'daemonset-complete.yaml',
+      'done',
+      'daemon set "agent" successfully rolled out',
+      '2 of 2 updated, 2 available',
+    ],
+  ])('%s: %s', (file, state, message, progress) => {
+    expectTestdata(file, statusOf, { state, message, progress });
+  });
+
+  it('has no status for a kind that does not roll out', () => {
+    expect(rolloutStatus(testdataObject('job-once.yaml'))).toBeUndefined();
   });
 });
 
