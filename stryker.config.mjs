@@ -9,7 +9,7 @@ const config = {
   coverageAnalysis: 'perTest',
   // Type-invalid mutants are dropped, not counted.
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  tsconfigFile: 'tsconfig.mutate.json',
   // The machine has 2 cores and is shared with the control-plane integration tests.
   concurrency: 1,
   // A re-run tests only the mutants whose code or tests changed since the last run.

@@ -16,6 +16,7 @@ const refsOf = (yaml: string, secrets = false) =>
       subPath: r.subPath,
       optional: r.optional,
       keys: r.keys,
+      envPrefix: r.envPrefix,
     }));
 
 const podSpec = (spec: string) =>
@@ -50,6 +51,7 @@ describe('findReferences', () => {
         subPath: false,
         optional: false,
         keys: null,
+        envPrefix: 'APP_',
       },
       {
         configMap: 'ns/maybe',
@@ -61,6 +63,7 @@ describe('findReferences', () => {
         subPath: false,
         optional: true,
         keys: null,
+        envPrefix: null,
       },
       {
         configMap: 'ns/cfg',
@@ -72,6 +75,7 @@ describe('findReferences', () => {
         subPath: false,
         optional: false,
         keys: ['level'],
+        envPrefix: null,
       },
     ]);
   });

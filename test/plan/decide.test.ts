@@ -199,6 +199,57 @@ describe('restart decisions', () => {
     );
   });
 
+  it('restarts when a Reloader `reload` annotation names only one of two changed ConfigMaps it reads', () => {
+    const reads = `        envFrom: [{configMapRef: {name: app-config}}, {configMapRef: {name: flags}}]`;
+    const annotated = (names: string) =>
+      deployment('api', reads).replace(
+        'metadata:\n  name: api',
+        `metadata:\n  name: api\n  annotations: {configmap.reloader.stakater.com/reload: "${names}"}`,
+      );
+    const change = (names: string) =>
+      plan(
+        cm({ a: '1' }) + configMap('flags', { f: 'off' }) + annotated(names),
+        cm({ a: '2' }) + configMap('flags', { f: 'on' }) + annotated(names),
+      );
+    const one = consumer(change('app-config'));
+    expect(one?.action).toBe('restart');
+    expect(one?.configMaps).toEqual(['default/app-config', 'default/flags']);
+    expect(one?.reasons.join(' ')).not.toContain('Reloader');
+    expect(consumer(change('flags, app-config'))).toMatchObject({
+      action: 'none',
+      reasons: [
+        'Container `app` loads app-config (changed `a`) through envFrom: env vars are fixed when a container starts.',
+        'Container `app` loads flags (changed `f`) through envFrom: env vars are fixed when a container starts.',
+        'Reloader restarts it (`configmap.reloader.stakater.com/reload` names these ConfigMaps).',
+      ],
+    });
+  });
+
+  it('restarts a workload annotated `config-rollout.io/hot-reload: "false"` under the hot-reload setting', () => {
+    const v = volume('{name: cfg, mountPath: /etc/cfg}');
+    for (const [where, value] of [
+      ['template', '"false"'],
+      ['template', 'false'],
+      ['workload', '"false"'],
+    ] as const) {
+      const annotation = `{config-rollout.io/hot-reload: ${value}}`;
+      const w =
+        where === 'template'
+          ? deployment('api', v.container, v.pod, '', `      annotations: ${annotation}\n`)
+          : deployment('api', v.container, v.pod).replace(
+              'metadata:\n  name: api',
+              `metadata:\n  name: api\n  annotations: ${annotation}`,
+            );
+      const p = plan(cm({ a: '1' }) + w, cm({ a: '2' }) + w, 'hot-reload');
+      expect(consumer(p), `${where} ${value}`).toMatchObject({
+        action: 'restart',
+        reasons: [
+          'Container `app` mounts app-config (changed `a`) as a volume: the files refresh in place, but the workload does not declare hot reload (`config-rollout.io/hot-reload: "true"`), so it needs a restart to read them.',
+        ],
+      });
+    }
+  });
+
   it('still restarts a paused Deployment, with a warning', () => {
     const spec = '  paused: true\n';
     const p = plan(
@@ -312,6 +363,23 @@ describe('ConfigMap findings', () => {
     );
     expect(codes(p)).toEqual(['warning:invalid-env-name']);
     expect(p.findings[0]!.message).toContain('`1st`');
+  });
+
+  it('checks envFrom keys with their prefix, which can make a name valid or invalid', () => {
+    const from = (prefix: string) =>
+      `        envFrom: [{configMapRef: {name: app-config}, prefix: ${JSON.stringify(prefix)}}]`;
+    const valid = plan(
+      cm({ a: '1' }) + deployment('api', from('APP_')),
+      cm({ a: '1', '1st': 'x' }) + deployment('api', from('APP_')),
+    );
+    expect(codes(valid)).toEqual([]);
+    const invalid = plan(
+      cm({ a: '1' }) + deployment('api', from('9')),
+      cm({ a: '2' }) + deployment('api', from('9')),
+    );
+    expect(invalid.findings.map((f) => f.message)).toEqual([
+      'Deployment/default/api: envFrom app-config (prefix `9`) skips `9a`: not valid env var names, so Kubernetes leaves them out silently.',
+    ]);
   });
 
   it('diffs keys across data and binaryData', () => {

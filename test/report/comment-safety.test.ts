@@ -249,6 +249,37 @@ describe('the PR comment renders hostile manifest text inert', () => {
     expectInert(text);
   });
 
+  // One backtick in a name has no partner: left as it is, it would pair with the next backtick we write and
+  // turn the rest of the line into code, or leave a span open. It is written as an entity instead. (The parser
+  // refuses such a ConfigMap name; a name can still come from elsewhere, as a cluster may report it.)
+  it('writes a stray backtick in a name as `&#96;`', () => {
+    const reads = '        envFrom: [{configMapRef: {name: app}}]';
+    const p = plan(
+      configMap('app', { a: '1' }) + deployment('api', reads),
+      configMap('app', { a: '2' }) + deployment('api', reads),
+    );
+    const name = 'default/app`cfg';
+    const hostile: Plan = {
+      ...p,
+      consumers: p.consumers.map((c) => ({ ...c, reasons: [`Reads ${name}.`] })),
+      findings: [
+        {
+          severity: 'warning',
+          code: 'drift',
+          message: `ConfigMap ${name} is in the base manifests but not in the cluster; applying creates it.`,
+          file: 'head.yaml',
+          line: 2,
+        },
+      ],
+    };
+    const text = renderPlanComment(hostile);
+    expect(text).toContain('| `Deployment/default/api` | 🔄 restart | Reads default/app&#96;cfg. |');
+    expect(text).toContain(
+      '- ⚠️ **drift** `head.yaml:2` — ConfigMap default/app&#96;cfg is in the base manifests but not in the cluster; applying creates it.',
+    );
+    expectInert(text);
+  });
+
   it('escapes text exactly', () => {
     const text = renderPlanComment(
       plan(configMap('app', { a: '1' }), configMap('app', { a: '1', '@org/team<b>#5': 'x' })),
