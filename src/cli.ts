@@ -4,7 +4,7 @@ import { resolveCluster } from './cluster/connection.js';
 import { parseDuration } from './duration.js';
 import { hasBlockers } from './plan/plan.js';
 import { buildReferenceGraph } from './plan/reference-graph.js';
-import { planChange } from './plan-change.js';
+import { planChangeOrOffline } from './plan-change.js';
 import { renderApplyReport, renderApplyText } from './report/apply-report.js';
 import { renderPlanComment } from './report/comment.js';
 import { planToJson, refsToJson } from './report/plan-json.js';
@@ -12,7 +12,7 @@ import { renderRefsTable } from './report/refs-table.js';
 import { getErrorMessage, InputError } from './sources/input-error.js';
 import { loadManifests } from './sources/load-manifests.js';
 
-/** Exit codes: 0 no blockers, 1 blockers, 2 bad usage or unreadable input. */
+/** Exit codes: 0 no blockers, 1 blockers, 2 bad usage, unreadable input, or a cluster that can't be read. */
 const exitBlockers = 1;
 const exitUsage = 2;
 
@@ -43,6 +43,12 @@ function changeOptions(command: Command): Command {
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: its current context)');
 }
+
+type PlanOptions = ChangeOptions & {
+  offline?: boolean;
+  onUnreachable: 'fail' | 'offline';
+  format: 'markdown' | 'json';
+};
 
 function baseOf(opts: ChangeOptions): { gitRef: string } | { paths: string[] } {
   if ((opts.base === undefined) === (opts.baseRef === undefined)) {
@@ -84,24 +90,37 @@ function buildProgram(): Command {
   )
     .option('--offline', 'plan from the manifests alone, without a cluster')
     .addOption(
+      new Option(
+        '--on-unreachable <action>',
+        'when the cluster cannot be read: fail, or plan offline and say so',
+      )
+        .choices(['fail', 'offline'])
+        .default('fail'),
+    )
+    .addOption(
       new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'),
     )
-    .action(async (opts: ChangeOptions & { offline?: boolean; format: 'markdown' | 'json' }) => {
+    .action(async (opts: PlanOptions) => {
       const base = baseOf(opts);
       const { cluster, notice } = await resolveCluster(
         { kubeconfigPath: opts.kubeconfig, context: opts.context, offline: opts.offline },
         process.env,
       );
-      const plan = await planChange({
-        manifests: opts.manifests,
-        base,
-        namespace: opts.namespace,
-        volumeMounts: opts.volumeMounts,
-        secrets: opts.secrets === true,
-        cwd: process.cwd(),
-        cluster,
-      });
-      write(opts.format === 'json' ? json(planToJson(plan)) : renderPlanComment(plan, { notices: [notice] }));
+      const { plan, offlineNotice } = await planChangeOrOffline(
+        {
+          manifests: opts.manifests,
+          base,
+          namespace: opts.namespace,
+          volumeMounts: opts.volumeMounts,
+          secrets: opts.secrets === true,
+          cwd: process.cwd(),
+          cluster,
+        },
+        opts.onUnreachable,
+      );
+      if (offlineNotice) process.stderr.write(`config-rollout: ${offlineNotice}\n`);
+      const notices = [offlineNotice ?? notice];
+      write(opts.format === 'json' ? json(planToJson(plan)) : renderPlanComment(plan, { notices }));
       if (hasBlockers(plan)) process.exitCode = exitBlockers;
     });
 
@@ -158,7 +177,11 @@ function buildProgram(): Command {
           volumeMounts: opts.volumeMounts,
           secrets: opts.secrets === true,
           cwd: process.cwd(),
-          cluster: loadKubeConfig({ kubeconfigPath: opts.kubeconfig, context: opts.context }),
+          cluster: loadKubeConfig({
+            kubeconfigPath: opts.kubeconfig,
+            context: opts.context,
+            env: process.env,
+          }),
           dryRun: opts.dryRun === true,
           prune: opts.prune === true,
           maxParallel,

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { VolumeMountPolicy } from './plan/decide.js';
+import type { OnUnreachable } from './plan-change.js';
 import { parseDuration } from './duration.js';
 import { InputError } from './sources/input-error.js';
 
@@ -32,6 +33,8 @@ export interface Settings {
   deletePods: boolean;
   dryRun: boolean;
   offline: boolean;
+  /** A plan whose cluster can't be reached fails (default), or is made from the manifests alone and says so. */
+  onUnreachable: OnUnreachable;
   prune: boolean;
   /** GitHub environment for a Deployment record on apply; undefined records none. */
   environment: string | undefined;
@@ -73,6 +76,10 @@ export function readSettings(): Settings {
     deletePods: booleanInput('delete-pods', false),
     dryRun: booleanInput('dry-run', false),
     offline: booleanInput('offline', false),
+    onUnreachable: oneOf('on-unreachable', core.getInput('on-unreachable') || 'fail', [
+      'fail',
+      'offline',
+    ] as const),
     prune: booleanInput('prune', false),
     environment: core.getInput('environment') || undefined,
     summary: booleanInput('summary', true),

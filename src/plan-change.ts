@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isUnreachable } from './cluster/cluster-error.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
 import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
@@ -33,6 +34,32 @@ export interface PlannedChange {
 /** The pipeline shared by the CLI and the action: read both sides and, when given, the cluster; then plan. */
 export async function planChange(settings: PlanChangeSettings): Promise<Plan> {
   return (await prepareChange(settings)).plan;
+}
+
+/**
+ * What a plan does when the cluster can't be read: `fail` (the default: a live plan was asked for, and
+ * planning without it would hide drift), or plan from the manifests alone and say so.
+ */
+export type OnUnreachable = 'fail' | 'offline';
+
+/**
+ * planChange, and with `offline` a cluster that can't be reached (or refuses the credentials) gives a plan
+ * from the manifests alone plus the notice that says why. A kubeconfig that doesn't load and a missing
+ * permission still fail: those are mistakes to fix, not a cluster that is away.
+ */
+export async function planChangeOrOffline(
+  settings: PlanChangeSettings,
+  onUnreachable: OnUnreachable,
+): Promise<{ plan: Plan; offlineNotice?: string }> {
+  try {
+    return { plan: await planChange(settings) };
+  } catch (error) {
+    if (onUnreachable !== 'offline' || !settings.cluster || !isUnreachable(error)) throw error;
+    return {
+      plan: await planChange({ ...settings, cluster: undefined }),
+      offlineNotice: `Planned offline, from the manifests alone, as the cluster could not be read (on-unreachable: offline). ${error.message}`,
+    };
+  }
 }
 
 export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
@@ -142,11 +169,21 @@ function sourceNamespaces(
 interface LiveRead {
   namespaces: readonly string[];
   state: Promise<LiveState | undefined>;
+  /** Why the read failed, once it has. */
+  failure?: unknown;
 }
 
-/** Start reading the cluster; a failure here only means the read is made again, once the change is known. */
+/**
+ * Start reading the cluster. A refused list here only means the read is made again once the change is known
+ * (then explaining the refusal); a cluster that can't be reached at all is not asked twice.
+ */
 function startLiveRead(cluster: KubeConfig, namespaces: readonly string[], secrets: boolean): LiveRead {
-  return { namespaces, state: readLive(cluster, namespaces, secrets, false).catch(() => undefined) };
+  const read: LiveRead = { namespaces, state: Promise.resolve(undefined) };
+  read.state = readLive(cluster, namespaces, secrets, false).catch((error: unknown) => {
+    read.failure = error;
+    return undefined;
+  });
+  return read;
 }
 
 /**
@@ -160,6 +197,7 @@ async function finishLiveRead(
   secrets: boolean,
 ): Promise<LiveState> {
   const state = namespaces.every((n) => early.namespaces.includes(n)) ? await early.state : undefined;
+  if (!state && isUnreachable(early.failure)) throw early.failure;
   if (!state) return readLive(cluster, namespaces, secrets);
   const touched = new Set(namespaces);
   return {

@@ -6,7 +6,7 @@ import type { GitHubClient } from '../github/pull-requests.js';
 import type { FailOn, Settings } from '../inputs.js';
 import type { Finding } from '../plan/findings.js';
 import type { Plan } from '../plan/plan.js';
-import { planChange } from '../plan-change.js';
+import { planChangeOrOffline } from '../plan-change.js';
 import { commentMarker, renderPlanComment } from '../report/comment.js';
 import { planToJson } from '../report/plan-json.js';
 import { ensureCommit } from '../sources/git-files.js';
@@ -50,7 +50,11 @@ export async function runPlanJob({
   core.info(notice.replace(/`/g, ''));
 
   core.startGroup('Plan the ConfigMap change');
-  const plan = await planChange({ ...changeSettings(settings, base, workspace), cluster });
+  const { plan, offlineNotice } = await planChangeOrOffline(
+    { ...changeSettings(settings, base, workspace), cluster },
+    settings.onUnreachable,
+  );
+  if (offlineNotice) core.warning(offlineNotice);
   for (const c of plan.consumers) core.info(`${c.workload}: ${c.action} — ${c.reasons.join(' ')}`);
   core.endGroup();
 
@@ -64,7 +68,7 @@ export async function runPlanJob({
   annotate(plan.findings);
 
   const body = renderPlanComment(plan, {
-    notices: [notice],
+    notices: [offlineNotice ?? notice],
     fullPlanHint: 'The job summary and the `plan` output hold the full plan.',
   });
   if (settings.summary) await core.summary.addRaw(body).write();

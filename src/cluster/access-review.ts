@@ -7,6 +7,7 @@ import {
 import { InputError } from '../sources/input-error.js';
 import { makeApiClient } from './api-client.js';
 import { withRetry } from './api-errors.js';
+import { toClusterError } from './cluster-error.js';
 
 /** One permission config-rollout needs: `verb` on `group/resource` in `namespace`. */
 export interface AccessCheck {
@@ -68,7 +69,9 @@ export class AccessDeniedError extends InputError {}
 
 export async function assertAccess(cluster: KubeConfig, checks: readonly AccessCheck[]): Promise<void> {
   if (checks.length === 0) return;
-  const denied = await deniedAccess(cluster, checks);
+  const denied = await deniedAccess(cluster, checks).catch((error: unknown) => {
+    throw toClusterError(error, 'checking the permissions config-rollout needs', cluster);
+  });
   if (denied.length === 0) return;
   const user = await whoAmI(cluster);
   throw new AccessDeniedError(

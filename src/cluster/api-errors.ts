@@ -1,12 +1,15 @@
 import { ApiException } from '@kubernetes/client-node';
+import { ClusterError } from './cluster-error.js';
 
 /** HTTP status of a failed API call; undefined for network errors. */
 export function statusOf(error: unknown): number | undefined {
+  if (error instanceof ClusterError) return error.status;
   return error instanceof ApiException ? error.code : undefined;
 }
 
 /** The API server's own message (from its Status body) when there is one; the network failure otherwise. */
 export function apiMessage(error: unknown): string {
+  if (error instanceof ClusterError) return error.message;
   if (error instanceof ApiException) {
     const body = error.body as unknown;
     try {
@@ -63,6 +66,8 @@ function isTimeout(error: unknown): boolean {
 
 /** Worth another try: throttled, a server hiccup, the connection dropped, or the request timed out. */
 export function isTransient(error: unknown): boolean {
+  // Made after the retries ran out (or for a failure retrying can't fix): final.
+  if (error instanceof ClusterError) return false;
   const status = statusOf(error);
   if (status !== undefined)
     return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;

@@ -33,6 +33,6 @@ export async function resolveCluster(
     };
   }
   const { loadKubeConfig } = await import(/* webpackMode: "eager" */ './kube-config.js');
-  const cluster = loadKubeConfig(options);
+  const cluster = loadKubeConfig({ ...options, env });
   return { cluster, notice: `Planned against the cluster of context \`${cluster.getCurrentContext()}\`.` };
 }

@@ -34,7 +34,8 @@ export function liveConfigMap(object: KubeObject): ConfigMapSnapshot {
 
 /**
  * Read what the plan needs from the namespaces a change touches: one paged list per kind and namespace,
- * never a GET per object.
+ * never a GET per object. When lists fail, the error is that of the first list in this order (ConfigMaps of
+ * the first namespace first), not of whichever failed first: the same failure reads the same every time.
  */
 export async function readLiveState(
   kc: KubeConfig,
@@ -44,7 +45,7 @@ export async function readLiveState(
   const list = await createObjectLister(kc);
   const sources = new Map<string, ConfigMapSnapshot>();
   const workloads: Workload[] = [];
-  await Promise.all(
+  const lists = await Promise.allSettled(
     namespaces.flatMap((namespace) => [
       list(configMaps, namespace).then((items) => {
         for (const item of items) {
@@ -73,6 +74,8 @@ export async function readLiveState(
       ),
     ]),
   );
+  const failed = lists.find((list) => list.status === 'rejected');
+  if (failed) throw failed.reason;
   workloads.sort((a, b) => a.id.localeCompare(b.id));
   return { namespaces: [...namespaces], configMaps: sources, workloads };
 }

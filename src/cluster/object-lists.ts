@@ -5,6 +5,7 @@ import type { KubeObject } from '../plan/manifests.js';
 import type { ApiResource } from '../plan/workload-kinds.js';
 import { requestTimeoutOf } from './api-client.js';
 import { withRetry } from './api-errors.js';
+import { toClusterError } from './cluster-error.js';
 
 /** A resource the API server lists (`group` '' for the core group), and the kind of its objects. */
 export type ListedResource = ApiResource & { kind: string };
@@ -30,21 +31,30 @@ interface ListPage {
  * Paged lists as plain JSON, over one connection pool. The typed client turns every response into model
  * classes (which the plan turns back into JSON) and opens a new TLS connection per request; a live plan makes
  * dozens of lists at once, so both costs add up. Credentials, CA and proxy come from the KubeConfig exactly as
- * the typed client applies them (exec plugins and tokens included), once per lister.
+ * the typed client applies them (exec plugins and tokens included), once per lister, at the first list (so a
+ * credential plugin that fails is reported as that list failing). Every failure is a ClusterError.
  */
 export async function createObjectLister(kc: KubeConfig): Promise<ObjectLister> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster.');
   const server = cluster.server.replace(/\/+$/, '');
-  const auth = new RequestContext(server, HttpMethod.GET);
-  await kc.applySecurityAuthentication(auth);
-  const headers = { ...auth.getHeaders(), Accept: 'application/json', 'User-Agent': 'config-rollout' };
-  const dispatcher = auth.getDispatcher() as Dispatcher | undefined;
   const timeoutMs = requestTimeoutOf(kc);
   const slot = limiter(maxInFlight);
+  let credentials:
+    Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> | undefined;
+  const connect = () =>
+    (credentials ??= (async () => {
+      const auth = new RequestContext(server, HttpMethod.GET);
+      await kc.applySecurityAuthentication(auth);
+      return {
+        headers: { ...auth.getHeaders(), Accept: 'application/json', 'User-Agent': 'config-rollout' },
+        dispatcher: auth.getDispatcher() as Dispatcher | undefined,
+      };
+    })());
 
   const page = (url: string): Promise<ListPage> => slot(() => fetchPage(url));
   const fetchPage = async (url: string): Promise<ListPage> => {
+    const { headers, dispatcher } = await connect();
     const response = await fetch(url, { headers, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
     const body = await response.text();
     if (response.status < 200 || response.status > 299) {
@@ -68,13 +78,17 @@ export async function createObjectLister(kc: KubeConfig): Promise<ObjectLister> 
     const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
     const items: KubeObject[] = [];
     let next: string | undefined;
-    do {
-      const query = `?limit=${pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
-      const listed = await withRetry(() => page(path + query));
-      // List items carry no kind or apiVersion; the plan reads both.
-      for (const item of listed.items ?? []) items.push({ ...item, apiVersion, kind: resource.kind });
-      next = listed.metadata?.continue || undefined;
-    } while (next);
+    try {
+      do {
+        const query = `?limit=${pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
+        const listed = await withRetry(() => page(path + query));
+        // List items carry no kind or apiVersion; the plan reads both.
+        for (const item of listed.items ?? []) items.push({ ...item, apiVersion, kind: resource.kind });
+        next = listed.metadata?.continue || undefined;
+      } while (next);
+    } catch (error) {
+      throw toClusterError(error, `listing ${resource.plural} in namespace ${namespace}`, kc);
+    }
     return items;
   };
 }

@@ -1,6 +1,7 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../plan/manifests.js';
 import { requestTimeoutOf } from './api-client.js';
+import { toClusterError, type ClusterProblem } from './cluster-error.js';
 
 export interface WatchTarget {
   /** Collection path, e.g. `/apis/apps/v1/namespaces/shop/deployments`. */
@@ -20,12 +21,23 @@ export interface ObjectWatch {
 /** A watch the API server refuses for good (no credentials, no permission): retrying can't help. */
 const fatalStatuses = new Set([401, 403]);
 
+/** Nor can it when the credentials can't be had at all. */
+const fatalProblems = new Set<ClusterProblem>(['credential-plugin-missing', 'credential-plugin-failed']);
+
+/** `/apis/apps/v1/namespaces/shop/deployments` → `watching deployments in namespace shop`. */
+function watching(target: WatchTarget): string {
+  const match = /\/namespaces\/([^/]+)\/([^/?]+)/.exec(target.path);
+  const what = match ? `${match[2]} in namespace ${match[1]}` : target.path;
+  return `watching ${what}${target.labelSelector ? ` (${target.labelSelector})` : ''}`;
+}
+
 /**
  * Keep a live view of a collection with the watch API, not by polling. The first watch has no
  * resourceVersion, so the server starts with the current state (synthetic ADDED events); a dropped stream
  * resumes from the last resourceVersion seen (bookmarks keep it fresh); 410 Gone starts over from the
  * current state. A stream that stays silent for the request timeout (a stalled connection looks just like a
- * quiet watch) is dropped and resumed too. Refusals that retrying can't fix (401, 403) go to `onFatal`.
+ * quiet watch) is dropped and resumed too. Refusals that retrying can't fix (401, 403, a credential plugin
+ * that is missing or fails) go to `onFatal`, as a ClusterError's message.
  */
 export function watchObjects(
   kc: KubeConfig,
@@ -96,8 +108,10 @@ export function watchObjects(
           if (!current()) return;
           resetIdle();
           if (phase === 'ERROR') {
-            if (object.code !== undefined && fatalStatuses.has(object.code))
-              return fail(`${object.code}: ${object.message ?? 'refused'}`);
+            if (object.code !== undefined && fatalStatuses.has(object.code)) {
+              const status = { statusCode: object.code, body: { message: object.message } };
+              return fail(toClusterError(status, watching(target), kc).message);
+            }
             // 410 Gone: our resourceVersion is too old to resume from; start over from the current state.
             restart(object.code === 410);
             return;
@@ -115,15 +129,18 @@ export function watchObjects(
           if (!current()) return;
           const status = (error as { statusCode?: number } | null)?.statusCode;
           if (status !== undefined && fatalStatuses.has(status))
-            return fail(`${status}: ${error instanceof Error ? error.message : 'refused'}`);
+            return fail(toClusterError(error, watching(target), kc).message);
           restart(status === 410);
         },
       );
       // Stopped or replaced (say by the idle timer) while connecting: this stream is not wanted any more.
       if (current()) controller = started;
       else started.abort();
-    } catch {
-      if (current()) restart(false);
+    } catch (error) {
+      if (!current()) return;
+      const failure = toClusterError(error, watching(target), kc);
+      if (fatalProblems.has(failure.problem)) fail(failure.message);
+      else restart(false);
     }
   };
 

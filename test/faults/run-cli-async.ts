@@ -8,14 +8,18 @@ import { repoRoot, type CliResult } from '../cli/run-cli.js';
 export function runCliAsync(
   args: string[],
   cwd: string,
-  options: { timeoutMs?: number; nodeArgs?: string[] } = {},
+  options: { timeoutMs?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), `${repoRoot}dist/cli.js`, ...args], {
       cwd,
       // Node's compile cache: the 5 MB bundle loads faster on the many runs a suite makes.
-      env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'config-rollout-node-compile-cache') },
+      env: {
+        ...process.env,
+        NODE_COMPILE_CACHE: join(tmpdir(), 'config-rollout-node-compile-cache'),
+        ...options.env,
+      },
     });
     let stdout = '';
     let stderr = '';

@@ -1,7 +1,7 @@
-// Plain-JSON lists against the real API server: every page, kinds and apiVersions set, errors as ApiException.
-import { ApiException } from '@kubernetes/client-node';
+// Plain-JSON lists against the real API server: every page, kinds and apiVersions set, errors as ClusterError.
 import { describe, expect, it } from 'vitest';
 import { statusOf } from '../../src/cluster/api-errors.js';
+import { ClusterError } from '../../src/cluster/cluster-error.js';
 import { createObjectLister } from '../../src/cluster/object-lists.js';
 import { kubeConfig, withNamespace } from '../cluster/test-env.js';
 import { coreApi } from './scenario.js';
@@ -37,13 +37,17 @@ describe('createObjectLister', () => {
     });
   });
 
-  it('fails a refused or unknown list with the status the API server gave', async () => {
-    const list = await createObjectLister(kubeConfig());
+  it('fails a refused or unknown list with the status the API server gave, in one sentence', async () => {
+    const kc = kubeConfig();
+    const list = await createObjectLister(kc);
     const error = await list(
       { kind: 'Nothing', group: 'example.com', version: 'v1', plural: 'nothings' },
       'default',
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiException);
+    expect(error).toBeInstanceOf(ClusterError);
     expect(statusOf(error)).toBe(404);
+    expect((error as ClusterError).message).toBe(
+      `Listing nothings in namespace default at ${kc.getCurrentCluster()!.server} (context 'config-rollout-test', user 'admin') failed: the API server answered 404 (the server could not find the requested resource). Check that the server address points at the Kubernetes API server.`,
+    );
   });
 });
