@@ -128,11 +128,20 @@ function buildProgram(): Command {
     program
       .command('apply')
       .description(
-        'Apply a change: patch the changed keys, restart the consumers that need it, watch them, roll back on failure.',
+        'Deploy a change: config key by key, then its other objects and workloads; restart the readers that need it, watch every rollout, roll everything back on failure.',
       ),
   )
     .option('--dry-run', 'send every write as a server-side dry run; change nothing')
-    .option('--prune', 'delete ConfigMaps the change removes (default: keep them)')
+    .option('--prune', 'delete what the change removes, once the rollouts are healthy (default: keep it)')
+    .addOption(
+      new Option(
+        '--apply-scope <scope>',
+        'all: deploy every object of the change; config: only ConfigMaps, Secrets and restarts',
+      )
+        .choices(['all', 'config'])
+        .default('all'),
+    )
+    .option('--force-conflicts', 'take over fields other field managers own when the change sets them')
     .option('--max-parallel <n>', 'workloads rolled at once', '5')
     .option('--timeout <duration>', 'per rollout, e.g. 5m', '5m')
     .option('--failure-grace <duration>', 'how long new pods may fail before the rollout is failed', '20s')
@@ -150,6 +159,8 @@ function buildProgram(): Command {
         opts: ChangeOptions & {
           dryRun?: boolean;
           prune?: boolean;
+          applyScope: 'all' | 'config';
+          forceConflicts?: boolean;
           maxParallel: string;
           timeout: string;
           failureGrace: string;
@@ -184,6 +195,8 @@ function buildProgram(): Command {
           }),
           dryRun: opts.dryRun === true,
           prune: opts.prune === true,
+          applyScope: opts.applyScope,
+          forceConflicts: opts.forceConflicts === true,
           maxParallel,
           stopOnFirstFailure: opts.keepGoing !== true,
           deletePods: opts.deletePods === true,

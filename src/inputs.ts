@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { VolumeMountPolicy } from './plan/decide.js';
+import type { ApplyScope } from './plan/deploy-plan.js';
 import type { OnUnreachable } from './plan-change.js';
 import { parseDuration } from './duration.js';
 import { InputError } from './sources/input-error.js';
@@ -36,6 +37,10 @@ export interface Settings {
   /** A plan whose cluster can't be reached fails (default), or is made from the manifests alone and says so. */
   onUnreachable: OnUnreachable;
   prune: boolean;
+  /** `all` deploys every object of the change on merge; `config` only ConfigMaps, Secrets and restarts. */
+  applyScope: ApplyScope;
+  /** Take over fields other field managers own when the change sets them (off: such an object fails). */
+  forceConflicts: boolean;
   /** GitHub environment for a Deployment record on apply; undefined records none. */
   environment: string | undefined;
   summary: boolean;
@@ -81,6 +86,8 @@ export function readSettings(): Settings {
       'offline',
     ] as const),
     prune: booleanInput('prune', false),
+    applyScope: oneOf('apply-scope', core.getInput('apply-scope') || 'all', ['all', 'config'] as const),
+    forceConflicts: booleanInput('force-conflicts', false),
     environment: core.getInput('environment') || undefined,
     summary: booleanInput('summary', true),
   };

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { applyChange } from '../apply/apply-change.js';
+import type { ApplyResult } from '../apply/apply-result.js';
 import { resolveCluster } from '../cluster/connection.js';
 import { renderApplyReport } from '../report/apply-report.js';
 import { ensureCommit } from '../sources/git-files.js';
@@ -36,24 +37,54 @@ export async function runApplyJob({
     settings.environment && github && !settings.dryRun
       ? await github.createDeployment(event.sha, settings.environment, 'config-rollout apply')
       : undefined;
-  if (deployment !== undefined)
-    await github!.setDeploymentStatus(deployment, 'in_progress', 'Applying the config change', runUrl);
-
-  core.startGroup('Apply the ConfigMap change');
-  const result = await applyChange({
-    ...changeSettings(settings, base, workspace),
-    cluster,
-    dryRun: settings.dryRun,
-    prune: settings.prune,
-    maxParallel: settings.maxParallel,
-    stopOnFirstFailure: true,
-    deletePods: settings.deletePods,
-    rollback: settings.rollback,
-    timeoutMs: settings.timeoutMs,
-    failureGraceMs: settings.failureGraceMs,
-    log: (line) => core.info(line),
-  });
-  core.endGroup();
+  // Whatever happens from here on, the Deployment record gets a final status: never `in_progress` for ever.
+  const finishDeployment = async (ok: boolean, description: string) => {
+    if (deployment === undefined) return;
+    await github!
+      .setDeploymentStatus(
+        deployment,
+        ok ? 'success' : 'failure',
+        description.split('\n')[0]!.slice(0, 140),
+        runUrl,
+      )
+      .catch((error: unknown) =>
+        core.warning(
+          `Could not set the deployment's status: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  };
+  let result: ApplyResult;
+  let open = false;
+  try {
+    if (deployment !== undefined)
+      await github!.setDeploymentStatus(deployment, 'in_progress', 'Applying the change', runUrl);
+    result = await applyChange({
+      ...changeSettings(settings, base, workspace),
+      cluster,
+      dryRun: settings.dryRun,
+      prune: settings.prune,
+      applyScope: settings.applyScope,
+      forceConflicts: settings.forceConflicts,
+      maxParallel: settings.maxParallel,
+      stopOnFirstFailure: true,
+      deletePods: settings.deletePods,
+      rollback: settings.rollback,
+      timeoutMs: settings.timeoutMs,
+      failureGraceMs: settings.failureGraceMs,
+      log: (line) => core.info(line),
+      // One log group per phase, so a person can fold the run and open the phase that failed.
+      phase: (name) => {
+        if (open) core.endGroup();
+        core.startGroup(`Apply: ${name}`);
+        open = true;
+      },
+    });
+  } catch (error) {
+    await finishDeployment(false, `Apply failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  } finally {
+    if (open) core.endGroup();
+  }
 
   core.setOutput('result', result.result);
   core.setOutput(
@@ -71,14 +102,7 @@ export async function runApplyJob({
   const report = renderApplyReport(result);
   if (settings.summary) await core.summary.addRaw(report).write();
   const ok = result.result === 'applied' || result.result === 'no-change';
-  if (deployment !== undefined) {
-    await github!.setDeploymentStatus(
-      deployment,
-      ok ? 'success' : 'failure',
-      result.message.split('\n')[0]!.slice(0, 140),
-      runUrl,
-    );
-  }
+  await finishDeployment(ok, result.message);
   if (settings.comment && github && result.result !== 'no-change') {
     try {
       const pr = await github.findPullRequestForCommit(event.sha);

@@ -2,7 +2,8 @@
 
 export type ApplyResultKind = 'no-change' | 'applied' | 'rolled-back' | 'failed';
 
-export type ConfigMapOutcome = 'patched' | 'created' | 'unchanged' | 'rolled-back' | 'pruned' | 'kept';
+export type ConfigMapOutcome =
+  'patched' | 'created' | 'unchanged' | 'rolled-back' | 'pruned' | 'kept' | 'failed';
 
 export interface ConfigMapResult {
   ref: string;
@@ -12,11 +13,24 @@ export interface ConfigMapResult {
   detail?: string;
 }
 
+export type ObjectOutcome =
+  'created' | 'configured' | 'unchanged' | 'failed' | 'rolled-back' | 'pruned' | 'kept' | 'not-written';
+
+/** An object other than a ConfigMap or Secret that the change adds, modifies or removes. */
+export interface ObjectResult {
+  /** `Kind/namespace/name` or `Kind/name`. */
+  object: string;
+  outcome: ObjectOutcome;
+  /** The fields that change (empty for a new or removed object). */
+  fields: string[];
+  detail?: string;
+}
+
 export type WorkloadOutcome = 'healthy' | 'failed' | 'rolled-back' | 'skipped' | 'untouched';
 
 export interface WorkloadResult {
   workload: string;
-  /** The plan's action for it. */
+  /** The plan's action for it (`apply` when its own object is written). */
   action: string;
   outcome: WorkloadOutcome;
   /** Restarted by this run (false when it already had this config). */
@@ -33,5 +47,7 @@ export interface ApplyResult {
   dryRun: boolean;
   message: string;
   configMaps: ConfigMapResult[];
+  /** Every other object of the change (absent when there were none). */
+  objects?: ObjectResult[];
   workloads: WorkloadResult[];
 }

@@ -1,11 +1,14 @@
 import type { KeyValues } from '../plan/configmap-patch.js';
+import type { KubeObject } from '../plan/manifests.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 import type { ConfigMapSnapshot, SourceKind } from '../plan/configmaps.js';
-import { ConflictError, type ClusterWriter } from '../cluster/cluster-writer.js';
+import type { ClusterWriter, ObjectRef } from '../cluster/cluster-writer.js';
 
 /**
  * What apply must be able to undo, written to the cluster before the first change: the previous values of
- * every key it patches and the previous config hash of every workload it restarts. A re-run after a crash
- * reads it back, so the previous config is never lost with the process.
+ * every key it patches, the previous config hash of every workload it restarts, and the previous state of
+ * every other object it writes. A re-run after a crash reads it back, so the previous state is never lost
+ * with the process.
  */
 export interface Journal {
   /** Identifies the target config: a re-run of the same change resumes, another change is refused. */
@@ -14,6 +17,15 @@ export interface Journal {
   startedAt: string;
   configMaps: Record<string, { existed: boolean; previous: KeyValues }>;
   workloads: Record<string, { kind: string; name: string; previousHash: string | null }>;
+  /** Objects written whole (server-side apply), by id: absent before (rollback deletes) or their previous state. */
+  objects?: Record<string, JournalObject>;
+}
+
+export interface JournalObject {
+  ref: ObjectRef;
+  existed: boolean;
+  /** The live object before the first write, as rollback puts it back (managedFields included). */
+  previous: KubeObject | null;
 }
 
 export const journalName = 'config-rollout-journal';
@@ -88,8 +100,14 @@ export async function updateJournal(
   journal: Journal,
 ): Promise<StoredJournal> {
   let resourceVersion = stored.resourceVersion;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  return retryOnConflict(
+    async (attempt) => {
+      if (attempt > 0) {
+        const current = await readJournal(cluster, namespace, [stored.kind]);
+        if (current?.journal.change !== journal.change)
+          throw new Error(`the journal in ${namespace} now belongs to another change`);
+        resourceVersion = current.resourceVersion;
+      }
       const live = await cluster.patchConfigMap(
         namespace,
         journalName,
@@ -98,13 +116,9 @@ export async function updateJournal(
         stored.kind,
       );
       return { journal, resourceVersion: live.resourceVersion, kind: stored.kind };
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= maxJournalConflicts) throw error;
-      const current = await readJournal(cluster, namespace, [stored.kind]);
-      if (current?.journal.change !== journal.change) throw error;
-      resourceVersion = current.resourceVersion;
-    }
-  }
+    },
+    { retries: maxJournalConflicts },
+  );
 }
 
 /** Delete the journal (the change is done); a 409 re-reads it and tries again, a 404 means it is gone. */
@@ -114,16 +128,17 @@ export async function deleteJournal(
   stored: StoredJournal,
 ): Promise<void> {
   let resourceVersion = stored.resourceVersion;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  await retryOnConflict(
+    async (attempt) => {
+      if (attempt > 0) {
+        const current = await readJournal(cluster, namespace, [stored.kind]);
+        if (!current) return;
+        if (current.journal.change !== stored.journal.change)
+          throw new Error(`the journal in ${namespace} now belongs to another change`);
+        resourceVersion = current.resourceVersion;
+      }
       await cluster.deleteConfigMap(namespace, journalName, resourceVersion, stored.kind);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= maxJournalConflicts) throw error;
-      const current = await readJournal(cluster, namespace, [stored.kind]);
-      if (!current) return;
-      if (current.journal.change !== stored.journal.change) throw error;
-      resourceVersion = current.resourceVersion;
-    }
-  }
+    },
+    { retries: maxJournalConflicts },
+  );
 }

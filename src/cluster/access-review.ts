@@ -19,7 +19,9 @@ export interface AccessCheck {
 
 export function describeAccess(check: AccessCheck): string {
   const resource = check.group ? `${check.resource}.${check.group}` : check.resource;
-  return `${check.verb} ${resource} in namespace ${check.namespace}`;
+  return check.namespace === ''
+    ? `${check.verb} ${resource} (cluster-wide)`
+    : `${check.verb} ${resource} in namespace ${check.namespace}`;
 }
 
 function allows(rule: V1ResourceRule, check: AccessCheck): boolean {
@@ -43,6 +45,22 @@ export async function deniedAccess(kc: KubeConfig, checks: readonly AccessCheck[
   const denied: AccessCheck[] = [];
   await Promise.all(
     namespaces.map(async (namespace) => {
+      // Cluster-scoped checks have no namespace to review the rules of: ask about each one.
+      if (namespace === '') {
+        for (const check of checks.filter((c) => c.namespace === '')) {
+          const answer = await withRetry(() =>
+            api.createSelfSubjectAccessReview({
+              body: {
+                spec: {
+                  resourceAttributes: { verb: check.verb, group: check.group, resource: check.resource },
+                },
+              },
+            }),
+          );
+          if (!answer.status?.allowed) denied.push(check);
+        }
+        return;
+      }
       const review = await withRetry(() =>
         api.createSelfSubjectRulesReview({ body: { spec: { namespace } } }),
       );

@@ -1,19 +1,15 @@
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConfigMapSnapshot, SourceKind } from '../plan/configmaps.js';
 import type { ConfigMapPatch } from '../plan/configmap-patch.js';
 import type { KubeObject } from '../plan/manifests.js';
-import { makeApiClient } from './api-client.js';
+import { workloadKindOf } from '../plan/workload-kinds.js';
 import { defaultRetry, statusOf, withRetry, type RetryOptions } from './api-errors.js';
+import { createApiRequest, type ApiRequest } from './api-request.js';
+import { ApiResources, resourcePath, type ResolvedResource } from './api-resources.js';
 import { liveConfigMap, liveSecret } from './live-state.js';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const mergePatch = 'application/merge-patch+json';
+const applyPatch = 'application/apply-patch+yaml';
 
 /** Field manager recorded on every write, so `managedFields` say who changed what. */
 export const fieldManager = 'config-rollout';
@@ -21,9 +17,31 @@ export const fieldManager = 'config-rollout';
 /** A write refused because the object changed since it was read (HTTP 409). */
 export class ConflictError extends Error {}
 
+/** A server-side apply refused because fields it sets are owned by other managers. */
+export class FieldConflictError extends Error {
+  constructor(
+    message: string,
+    /** The managers that own the conflicting fields, and the fields. */
+    readonly conflicts: { manager: string; field: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** A kind the API server does not serve (a CRD not installed, a removed API version). */
+export class UnknownKindError extends Error {}
+
 export interface LiveConfigMap {
   snapshot: ConfigMapSnapshot;
   resourceVersion: string;
+}
+
+/** The object to read or write: its kind and where it lives. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string | null;
+  name: string;
 }
 
 /** The writes apply makes, each retried on transient errors; 409 surfaces as ConflictError. */
@@ -47,13 +65,31 @@ export interface ClusterWriter {
     kind?: SourceKind,
   ): Promise<void>;
   readWorkload(kind: string, namespace: string, name: string): Promise<KubeObject | undefined>;
-  /** Set (string) or remove (null) pod-template annotations of a Deployment, StatefulSet or DaemonSet. */
+  /** Set (string) or remove (null) pod-template annotations of a workload, by its kind's template path. */
   patchTemplateAnnotations(
     kind: string,
     namespace: string,
     name: string,
     annotations: Record<string, string | null>,
   ): Promise<KubeObject>;
+  /** Any object, by kind (discovery finds its resource). */
+  readObject(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Server-side apply as `config-rollout`. Without `force`, fields owned by another manager that would change
+   * are a FieldConflictError naming them.
+   */
+  applyObject(body: KubeObject, options?: { force?: boolean }): Promise<KubeObject>;
+  /** Replace the whole object (PUT) at a resourceVersion: how rollback puts a previous state back exactly. */
+  replaceObject(body: KubeObject, resourceVersion: string): Promise<KubeObject>;
+  /** Merge-patch an object at a resourceVersion (managedFields hand-over). */
+  patchObject(ref: ObjectRef, patch: Record<string, unknown>, resourceVersion: string): Promise<KubeObject>;
+  createObject(body: KubeObject): Promise<KubeObject>;
+  /** Delete (404 is fine); with a uid, only that incarnation of the object. */
+  deleteObject(ref: ObjectRef, preconditions?: { uid?: string; resourceVersion?: string }): Promise<void>;
+  /** The resource that serves a kind, or undefined when the API server does not serve it. */
+  resolveKind(apiVersion: string, kind: string): Promise<ResolvedResource | undefined>;
+  /** Forget discovery, so kinds of CRDs created since are found. */
+  forgetKinds(): void;
   deletePod(namespace: string, name: string): Promise<void>;
   listPods(namespace: string, labelSelector: string): Promise<KubeObject[]>;
   /** Recent warning events about an object, newest last, for failure reports. */
@@ -66,32 +102,54 @@ export interface ClusterWriterOptions {
   retry?: RetryOptions;
 }
 
+const conflictMessage = 'the object changed since it was read (409 Conflict)';
+
+interface StatusBody {
+  message?: string;
+  details?: { causes?: { type?: string; message?: string; field?: string }[] };
+}
+
+function statusBodyOf(error: unknown): StatusBody | undefined {
+  const body = (error as { body?: unknown } | null)?.body;
+  try {
+    return typeof body === 'string' ? (JSON.parse(body) as StatusBody) : (body as StatusBody | undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The managers and fields of a server-side apply conflict, from the API server's Status causes. */
+export function fieldConflictsOf(error: unknown): { manager: string; field: string }[] {
+  const causes = statusBodyOf(error)?.details?.causes ?? [];
+  return causes
+    .filter((c) => c.type === 'FieldManagerConflict')
+    .map((c) => ({
+      manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager',
+      field: c.field ?? '',
+    }));
+}
+
 export function createClusterWriter(kc: KubeConfig, options: ClusterWriterOptions): ClusterWriter {
-  const core = makeApiClient(kc, CoreV1Api);
-  const apps = makeApiClient(kc, AppsV1Api);
-  const batch = makeApiClient(kc, BatchV1Api);
+  const request: ApiRequest = createApiRequest(kc);
+  const resources = new ApiResources(request);
   const retry = options.retry ?? defaultRetry;
   const retried = <T>(call: () => Promise<T>): Promise<T> => withRetry(call, retry);
   const dryRun = options.dryRun ? 'All' : undefined;
-  const asConfigMap = (item: unknown, kind: SourceKind = 'ConfigMap'): LiveConfigMap => {
-    const object = {
-      ...(JSON.parse(JSON.stringify(item)) as KubeObject),
-      apiVersion: 'v1',
-      kind,
-    };
+  const writeQuery = { dryRun, fieldManager };
+  const typed = (item: KubeObject | undefined, apiVersion: string, kind: string): KubeObject | undefined =>
+    item ? { ...item, apiVersion, kind } : undefined;
+  const asConfigMap = (item: KubeObject, kind: SourceKind = 'ConfigMap'): LiveConfigMap => {
+    const object = { ...item, apiVersion: 'v1', kind };
     return {
       snapshot: kind === 'Secret' ? liveSecret(object) : liveConfigMap(object),
       resourceVersion: String(object.metadata['resourceVersion'] ?? ''),
     };
   };
-  /** A Secret has no binaryData: its patch is `data` alone, values already base64. */
-  const secretPatch = (patch: ConfigMapPatch) => ({ data: patch.data });
   const conflicts = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await retried(call);
     } catch (error) {
-      if (statusOf(error) === 409)
-        throw new ConflictError('the object changed since it was read (409 Conflict)');
+      if (statusOf(error) === 409) throw new ConflictError(conflictMessage);
       throw error;
     }
   };
@@ -100,178 +158,202 @@ export function createClusterWriter(kc: KubeConfig, options: ClusterWriterOption
       return await retried(call);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      if (statusOf(error) === 409)
-        throw new ConflictError('the object changed since it was read (409 Conflict)');
+      if (statusOf(error) === 409) throw new ConflictError(conflictMessage);
       throw error;
     }
   };
-  const workloadApi = (kind: string) => {
-    switch (kind) {
-      case 'Deployment':
-        return {
-          read: (namespace: string, name: string) => apps.readNamespacedDeployment({ namespace, name }),
-          patch: (namespace: string, name: string, body: object) =>
-            apps.patchNamespacedDeployment({ namespace, name, body, dryRun, fieldManager }, mergePatch),
-          apiVersion: 'apps/v1',
-        };
-      case 'StatefulSet':
-        return {
-          read: (namespace: string, name: string) => apps.readNamespacedStatefulSet({ namespace, name }),
-          patch: (namespace: string, name: string, body: object) =>
-            apps.patchNamespacedStatefulSet({ namespace, name, body, dryRun, fieldManager }, mergePatch),
-          apiVersion: 'apps/v1',
-        };
-      case 'DaemonSet':
-        return {
-          read: (namespace: string, name: string) => apps.readNamespacedDaemonSet({ namespace, name }),
-          patch: (namespace: string, name: string, body: object) =>
-            apps.patchNamespacedDaemonSet({ namespace, name, body, dryRun, fieldManager }, mergePatch),
-          apiVersion: 'apps/v1',
-        };
-      case 'CronJob':
-        return {
-          read: (namespace: string, name: string) => batch.readNamespacedCronJob({ namespace, name }),
-          patch: undefined,
-          apiVersion: 'batch/v1',
-        };
-      default:
-        throw new Error(`config-rollout does not restart a ${kind} through its template`);
-    }
+  const sourcePath = (kind: SourceKind, namespace: string, name?: string) =>
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind === 'Secret' ? 'secrets' : 'configmaps'}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  const resourceOf = async (ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): Promise<ResolvedResource> => {
+    const resource = await resources.resolve(ref.apiVersion, ref.kind);
+    if (!resource)
+      throw new UnknownKindError(`the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
+    return resource;
   };
-  const plainWorkload = (kind: string, apiVersion: string, item: unknown): KubeObject => ({
-    ...(JSON.parse(JSON.stringify(item)) as KubeObject),
-    apiVersion,
-    kind,
+  const pathOf = async (ref: ObjectRef, withName = true) =>
+    resourcePath(await resourceOf(ref), ref.namespace, withName ? ref.name : undefined);
+  const refOf = (body: KubeObject): ObjectRef => ({
+    apiVersion: body.apiVersion,
+    kind: body.kind,
+    namespace: typeof body.metadata.namespace === 'string' ? body.metadata.namespace : null,
+    name: body.metadata.name,
   });
+  const workloadRef = (kind: string, namespace: string, name: string): ObjectRef => {
+    const resource = workloadKindOf(kind)?.resource;
+    if (!resource) throw new Error(`config-rollout does not restart a ${kind} through its template`);
+    return {
+      apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
+      kind,
+      namespace,
+      name,
+    };
+  };
+  const readObject = async (ref: ObjectRef) =>
+    typed(
+      await notFound(async () => request<KubeObject>('GET', await pathOf(ref))),
+      ref.apiVersion,
+      ref.kind,
+    );
 
   return {
     readConfigMap: async (namespace, name, kind = 'ConfigMap') => {
-      const item = await notFound<unknown>(() =>
-        kind === 'Secret'
-          ? core.readNamespacedSecret({ namespace, name })
-          : core.readNamespacedConfigMap({ namespace, name }),
-      );
+      const item = await notFound(() => request<KubeObject>('GET', sourcePath(kind, namespace, name)));
       return item ? asConfigMap(item, kind) : undefined;
     },
-    patchConfigMap: async (namespace, name, patch, resourceVersion, kind = 'ConfigMap') =>
-      kind === 'Secret'
-        ? asConfigMap(
-            await conflicts(() =>
-              core.patchNamespacedSecret(
-                {
-                  namespace,
-                  name,
-                  body: { metadata: { resourceVersion }, ...secretPatch(patch) },
-                  dryRun,
-                  fieldManager,
-                },
-                mergePatch,
-              ),
-            ),
-            'Secret',
-          )
-        : asConfigMap(
-            await conflicts(() =>
-              core.patchNamespacedConfigMap(
-                { namespace, name, body: { metadata: { resourceVersion }, ...patch }, dryRun, fieldManager },
-                mergePatch,
-              ),
-            ),
-          ),
-    createConfigMap: async (snapshot, labels) =>
-      snapshot.kind === 'Secret'
-        ? asConfigMap(
-            await conflicts(() =>
-              core.createNamespacedSecret({
-                namespace: snapshot.namespace,
-                body: {
-                  metadata: {
-                    name: snapshot.name,
-                    namespace: snapshot.namespace,
-                    ...(labels ? { labels } : {}),
-                  },
-                  type: 'Opaque',
-                  data: snapshot.data,
-                  immutable: snapshot.immutable || undefined,
-                },
-                dryRun,
-                fieldManager,
-              }),
-            ),
-            'Secret',
-          )
-        : asConfigMap(
-            await conflicts(() =>
-              core.createNamespacedConfigMap({
-                namespace: snapshot.namespace,
-                body: {
-                  metadata: {
-                    name: snapshot.name,
-                    namespace: snapshot.namespace,
-                    ...(labels ? { labels } : {}),
-                  },
-                  data: snapshot.data,
-                  binaryData: snapshot.binaryData,
-                  immutable: snapshot.immutable || undefined,
-                },
-                dryRun,
-                fieldManager,
-              }),
-            ),
-          ),
+    patchConfigMap: async (namespace, name, patch, resourceVersion, kind = 'ConfigMap') => {
+      // A Secret has no binaryData: its patch is `data` alone, values already base64.
+      const body = kind === 'Secret' ? { data: patch.data } : patch;
+      const item = await conflicts(() =>
+        request<KubeObject>('PATCH', sourcePath(kind, namespace, name), {
+          body: { metadata: { resourceVersion }, ...body },
+          contentType: mergePatch,
+          query: writeQuery,
+        }),
+      );
+      return asConfigMap(item, kind);
+    },
+    createConfigMap: async (snapshot, labels) => {
+      const metadata = { name: snapshot.name, namespace: snapshot.namespace, ...(labels ? { labels } : {}) };
+      const body =
+        snapshot.kind === 'Secret'
+          ? { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: snapshot.data }
+          : {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata,
+              data: snapshot.data,
+              binaryData: snapshot.binaryData,
+            };
+      const item = await conflicts(() =>
+        request<KubeObject>('POST', sourcePath(snapshot.kind, snapshot.namespace), {
+          body: snapshot.immutable ? { ...body, immutable: true } : body,
+          query: writeQuery,
+        }),
+      );
+      return asConfigMap(item, snapshot.kind);
+    },
     deleteConfigMap: async (namespace, name, resourceVersion, kind = 'ConfigMap') => {
-      const request = {
-        namespace,
-        name,
-        dryRun,
-        body: resourceVersion ? { preconditions: { resourceVersion } } : undefined,
-      };
-      await notFound<unknown>(() =>
-        kind === 'Secret' ? core.deleteNamespacedSecret(request) : core.deleteNamespacedConfigMap(request),
+      await notFound(() =>
+        request('DELETE', sourcePath(kind, namespace, name), {
+          body: resourceVersion ? { preconditions: { resourceVersion } } : undefined,
+          query: { dryRun },
+        }),
       );
     },
-    readWorkload: async (kind, namespace, name) => {
-      const api = workloadApi(kind);
-      const item = await notFound<unknown>(() => api.read(namespace, name));
-      return item ? plainWorkload(kind, api.apiVersion, item) : undefined;
-    },
+    readWorkload: (kind, namespace, name) => readObject(workloadRef(kind, namespace, name)),
     patchTemplateAnnotations: async (kind, namespace, name, annotations) => {
-      const api = workloadApi(kind);
-      if (!api.patch) throw new Error(`a ${kind} is not restarted through its template`);
-      const body = { spec: { template: { metadata: { annotations } } } };
+      const ref = workloadRef(kind, namespace, name);
+      const templatePath = workloadKindOf(kind)!.templatePath;
+      if (kind === 'CronJob' || templatePath.length === 0)
+        throw new Error(`a ${kind} is not restarted through its template`);
+      let body: Record<string, unknown> = { metadata: { annotations } };
+      for (const step of [...templatePath].reverse()) body = { [step]: body };
+      const path = await pathOf(ref);
       // No precondition here, so a 409 is the API server losing a race with a controller's status update:
       // sending the same patch again is safe and is what kubectl does.
       for (let attempt = 1; ; attempt++) {
         try {
-          return plainWorkload(
-            kind,
-            api.apiVersion,
-            await conflicts(() => api.patch!(namespace, name, body)),
+          const item = await conflicts(() =>
+            request<KubeObject>('PATCH', path, { body, contentType: mergePatch, query: writeQuery }),
           );
+          return typed(item, ref.apiVersion, kind)!;
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= retry.attempts) throw error;
         }
       }
     },
+    readObject,
+    applyObject: async (body, { force = false } = {}) => {
+      const ref = refOf(body);
+      const path = await pathOf(ref);
+      try {
+        const item = await retried(() =>
+          request<KubeObject>('PATCH', path, {
+            body,
+            contentType: applyPatch,
+            query: { ...writeQuery, force: force ? 'true' : undefined },
+          }),
+        );
+        return typed(item, ref.apiVersion, ref.kind)!;
+      } catch (error) {
+        const fields = statusOf(error) === 409 ? fieldConflictsOf(error) : [];
+        if (fields.length > 0)
+          throw new FieldConflictError(statusBodyOf(error)?.message ?? 'field conflicts', fields);
+        if (statusOf(error) === 409) throw new ConflictError(conflictMessage);
+        throw error;
+      }
+    },
+    replaceObject: async (body, resourceVersion) => {
+      const ref = refOf(body);
+      const path = await pathOf(ref);
+      const item = await conflicts(() =>
+        request<KubeObject>('PUT', path, {
+          body: { ...body, metadata: { ...body.metadata, resourceVersion } },
+          query: writeQuery,
+        }),
+      );
+      return typed(item, ref.apiVersion, ref.kind)!;
+    },
+    patchObject: async (ref, patch, resourceVersion) => {
+      const path = await pathOf(ref);
+      const metadata = {
+        ...((patch['metadata'] as Record<string, unknown> | undefined) ?? {}),
+        resourceVersion,
+      };
+      const item = await conflicts(() =>
+        request<KubeObject>('PATCH', path, {
+          body: { ...patch, metadata },
+          contentType: mergePatch,
+          query: writeQuery,
+        }),
+      );
+      return typed(item, ref.apiVersion, ref.kind)!;
+    },
+    createObject: async (body) => {
+      const ref = refOf(body);
+      const item = await conflicts(async () =>
+        request<KubeObject>('POST', await pathOf(ref, false), { body, query: writeQuery }),
+      );
+      return typed(item, ref.apiVersion, ref.kind)!;
+    },
+    deleteObject: async (ref, preconditions) => {
+      const path = await pathOf(ref);
+      const body =
+        preconditions && (preconditions.uid || preconditions.resourceVersion)
+          ? { preconditions, propagationPolicy: 'Background' }
+          : { propagationPolicy: 'Background' };
+      await notFound(() => request('DELETE', path, { body, query: { dryRun } }));
+    },
+    resolveKind: (apiVersion, kind) => resources.resolve(apiVersion, kind),
+    forgetKinds: () => resources.forget(),
     deletePod: async (namespace, name) => {
-      await notFound(() => core.deleteNamespacedPod({ namespace, name, dryRun }));
+      await notFound(() =>
+        request(
+          'DELETE',
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+          {
+            query: { dryRun },
+          },
+        ),
+      );
     },
     listPods: async (namespace, labelSelector) => {
-      const list = await retried(() => core.listNamespacedPod({ namespace, labelSelector }));
-      return list.items.map((p) => ({
-        ...(JSON.parse(JSON.stringify(p)) as KubeObject),
-        apiVersion: 'v1',
-        kind: 'Pod',
-      }));
+      const list = await retried(() =>
+        request<{ items?: KubeObject[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+          query: { labelSelector },
+        }),
+      );
+      return (list.items ?? []).map((p) => ({ ...p, apiVersion: 'v1', kind: 'Pod' }));
     },
     recentEvents: async (namespace, kind, name) => {
       const list = await retried(() =>
-        core.listNamespacedEvent({
-          namespace,
-          fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
-        }),
+        request<{ items?: { type?: string; reason?: string; message?: string }[] }>(
+          'GET',
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+          { query: { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` } },
+        ),
       );
-      return list.items
+      return (list.items ?? [])
         .filter((e) => e.type === 'Warning')
         .slice(-5)
         .map((e) => `${e.reason ?? ''}: ${e.message ?? ''}`.trim());

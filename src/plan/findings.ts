@@ -25,7 +25,10 @@ export type FindingCode =
   | 'drift-conflict'
   | 'live-immutable'
   | 'live-unhealthy'
-  | 'live-only-consumer';
+  | 'live-only-consumer'
+  | 'secret-not-applied'
+  | 'field-conflict'
+  | 'field-takeover';
 
 /** A finding is data, never a throw: the report decides how to show it, the caller whether it fails. */
 export interface Finding {

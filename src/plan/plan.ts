@@ -11,6 +11,7 @@ import { findReferences, workloadsOf, type Workload } from './consumers.js';
 import { decideRestart, type DecisionOptions, type RestartDecision } from './decide.js';
 import { finding, sortFindings, type Finding } from './findings.js';
 import type { ManifestObject } from './manifests.js';
+import { diffObjects, unwrittenSecretFindings, type ObjectChange } from './object-changes.js';
 
 export interface PlanInput {
   /** Objects at the base (before the change). */
@@ -46,6 +47,8 @@ export interface Plan {
   configMaps: ConfigMapChange[];
   /** Every workload that reads a changed ConfigMap, sorted by id. */
   consumers: RestartDecision[];
+  /** Every other object the change adds, modifies or removes, in write order (what a merge writes besides config). */
+  objects: ObjectChange[];
   findings: Finding[];
   /** Per changed ConfigMap, how the cluster differs (live plans only). */
   drift: ConfigMapDrift[];
@@ -67,12 +70,13 @@ export function planRollout(input: PlanInput): Plan {
   const base = collect(input.base);
   const head = collect(input.head);
   const findings: Finding[] = [...head.findings, ...(input.notes ?? [])];
+  if (!secrets) findings.push(...unwrittenSecretFindings(input.base, input.head));
 
   const refs = [...new Set([...base.byRef.keys(), ...head.byRef.keys()])].sort();
   const configMaps = refs.map((ref) =>
     diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null),
   );
-  findings.push(...configMaps.flatMap(immutableFindings), ...configMaps.flatMap(unappliableKeyFindings));
+  findings.push(...configMaps.flatMap(immutableFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));
   const live = input.live;
   const drift: ConfigMapDrift[] = [];
@@ -133,7 +137,14 @@ export function planRollout(input: PlanInput): Plan {
     }
   }
   consumers.sort((a, b) => a.workload.localeCompare(b.workload));
-  return { configMaps, consumers, findings: sortFindings(findings), drift, live: live !== undefined };
+  return {
+    configMaps,
+    consumers,
+    objects: diffObjects(input.base, input.head),
+    findings: sortFindings(findings),
+    drift,
+    live: live !== undefined,
+  };
 }
 
 /** The head's workload, paused as the live one is (a pause is an operator's act, not in the manifests). */
@@ -158,23 +169,6 @@ function immutableFindings(change: ConfigMapChange): Finding[] {
       'immutable-changed',
       `ConfigMap ${change.ref} is immutable and ${what}: create it under a new name (e.g. with a content-hash suffix) and point its consumers at the new name.`,
       change.head.source,
-    ),
-  ];
-}
-
-/**
- * `__proto__` is a valid key, and the plan reads it, but the Kubernetes client that apply writes through builds
- * objects that drop it: apply would miss or misreport that key, so a change to it is refused, with the way out.
- */
-function unappliableKeyFindings(change: ConfigMapChange): Finding[] {
-  // Removing it works: the client's view of the result lacks it either way.
-  if (![...change.keys.added, ...change.keys.changed].includes('__proto__')) return [];
-  return [
-    finding(
-      'blocker',
-      'invalid-key',
-      `${change.kind === 'Secret' ? '' : 'ConfigMap '}${change.ref}: the change sets the key \`__proto__\`, and config-rollout can't apply a key of that name yet (its Kubernetes client drops it). Rename the key, or apply this ConfigMap with kubectl.`,
-      (change.head ?? change.base)?.source ?? null,
     ),
   ];
 }
