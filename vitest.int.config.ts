@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.int.test.ts'],
-    globalSetup: ['test/cluster/global-setup.ts'],
+    // The crash tests run dist/cli.js: bundle it again first when src/ is newer.
+    globalSetup: ['test/bundle-setup.ts', 'test/cluster/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
