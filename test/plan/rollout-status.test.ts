@@ -84,30 +84,85 @@ describe('deploymentStatus (kubectl rollout status parity)', () => {
       message,
     });
   });
+
+  it('gives progress figures: updated of desired, and available', () => {
+    const d = object(
+      'Deployment',
+      1,
+      { replicas: 3 },
+      { observedGeneration: 1, updatedReplicas: 2, availableReplicas: 1 },
+    );
+    expect(deploymentStatus(d).progress).toBe('2 of 3 updated, 1 available');
+  });
 });
 
 describe('statefulSetStatus', () => {
+  const rolling = (partition: number) => ({
+    replicas: 3,
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition } },
+  });
   it.each([
-    ['OnDelete is refused', { updateStrategy: { type: 'OnDelete' } }, { observedGeneration: 1 }, 'failed'],
-    ['not observed', { replicas: 2 }, { observedGeneration: 0 }, 'progressing'],
-    ['not ready', { replicas: 2 }, { observedGeneration: 1, readyReplicas: 1 }, 'progressing'],
+    [
+      'OnDelete is refused',
+      { updateStrategy: { type: 'OnDelete' } },
+      { observedGeneration: 1 },
+      'failed',
+      'rollout status is only available for RollingUpdate strategy type',
+      '0 of 1 updated, 0 ready',
+    ],
+    [
+      'not observed',
+      { replicas: 2 },
+      { observedGeneration: 0 },
+      'progressing',
+      'Waiting for statefulset spec update to be observed...',
+      '0 of 2 updated, 0 ready',
+    ],
+    [
+      'not ready',
+      { replicas: 2 },
+      { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 2 },
+      'progressing',
+      'Waiting for 1 pods to be ready...',
+      '2 of 2 updated, 1 ready',
+    ],
     [
       'partition pending',
-      { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } },
+      rolling(1),
       { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 1 },
       'progressing',
+      'Waiting for partitioned roll out to finish: 1 out of 2 new pods have been updated...',
+      '1 of 3 updated, 3 ready',
     ],
     [
       'partition done',
-      { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } },
+      rolling(1),
       { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 2 },
       'done',
+      'partitioned roll out complete: 2 new pods have been updated...',
+      '2 of 3 updated, 3 ready',
+    ],
+    [
+      'partition 0, all updated',
+      rolling(0),
+      { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3 },
+      'done',
+      'partitioned roll out complete: 3 new pods have been updated...',
+      '3 of 3 updated, 3 ready',
     ],
     [
       'revisions differ',
       { replicas: 2 },
-      { observedGeneration: 1, readyReplicas: 2, updateRevision: 'b', currentRevision: 'a' },
+      {
+        observedGeneration: 1,
+        readyReplicas: 2,
+        updatedReplicas: 1,
+        updateRevision: 'b',
+        currentRevision: 'a',
+      },
       'progressing',
+      'waiting for statefulset rolling update to complete 1 pods at revision b...',
+      '1 of 2 updated, 2 ready',
     ],
     [
       'done',
@@ -116,39 +171,55 @@ describe('statefulSetStatus', () => {
         observedGeneration: 1,
         readyReplicas: 2,
         updatedReplicas: 2,
+        currentReplicas: 2,
         updateRevision: 'b',
         currentRevision: 'b',
       },
       'done',
+      'statefulset rolling update complete 2 pods at revision b...',
+      '2 of 2 updated, 2 ready',
     ],
-  ])('%s', (_name, spec, status, state) => {
-    expect(statefulSetStatus(object('StatefulSet', 1, spec, status)).state).toBe(state);
+  ])('%s', (_name, spec, status, state, message, progress) => {
+    expect(statefulSetStatus(object('StatefulSet', 1, spec, status))).toEqual({ state, message, progress });
   });
 });
 
 describe('daemonSetStatus', () => {
   it.each([
-    ['OnDelete is refused', { updateStrategy: { type: 'OnDelete' } }, { observedGeneration: 1 }, 'failed'],
+    [
+      'OnDelete is refused',
+      { updateStrategy: { type: 'OnDelete' } },
+      { observedGeneration: 1 },
+      'failed',
+      'rollout status is only available for RollingUpdate strategy type',
+      '0 of 0 updated, 0 available',
+    ],
     [
       'not updated',
       {},
       { observedGeneration: 1, desiredNumberScheduled: 3, updatedNumberScheduled: 2, numberAvailable: 3 },
       'progressing',
+      'Waiting for daemon set "w" rollout to finish: 2 out of 3 new pods have been updated...',
+      '2 of 3 updated, 3 available',
     ],
     [
       'not available',
       {},
       { observedGeneration: 1, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2 },
       'progressing',
+      'Waiting for daemon set "w" rollout to finish: 2 of 3 updated pods are available...',
+      '3 of 3 updated, 2 available',
     ],
     [
       'done',
-      {},
+      { updateStrategy: { type: 'RollingUpdate' } },
       { observedGeneration: 1, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 3 },
       'done',
+      'daemon set "w" successfully rolled out',
+      '3 of 3 updated, 3 available',
     ],
-  ])('%s', (_name, spec, status, state) => {
-    expect(daemonSetStatus(object('DaemonSet', 1, spec, status)).state).toBe(state);
+  ])('%s', (_name, spec, status, state, message, progress) => {
+    expect(daemonSetStatus(object('DaemonSet', 1, spec, status))).toEqual({ state, message, progress });
   });
 });
 
