@@ -145,3 +145,66 @@ describe('Secrets as config sources', () => {
     for (const form of forms) expect(r.stdout).not.toContain(form);
   });
 });
+
+describe('Cluster errors', () => {
+  // A kubeconfig whose credentials are canaries: a token, a client certificate and a client key (not a
+  // usable key: TLS fails on it, which is a path of its own). Servers: a port with nothing listening on
+  // 127.0.0.1 (connections are refused) and a name under .invalid (it never resolves).
+  const credentials = {
+    token: 'canary-kube-token-5c0ffee1d',
+    cert: 'canary-client-cert-77e1d3a9',
+    key: 'canary-client-key-3b9f20c4a',
+  };
+  const pem = (label: string, body: string) =>
+    b64(`-----BEGIN ${label}-----\n${b64(body.repeat(3))}\n-----END ${label}-----\n`);
+  const secretForms = Object.values(credentials).flatMap((v) => [
+    v,
+    b64(v),
+    b64(v.repeat(3)),
+    pem('CERTIFICATE', v).slice(0, 40),
+    pem('PRIVATE KEY', v).slice(0, 40),
+  ]);
+  const kubeconfig = (server: string, user: string) => `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "${server}"}
+users:
+- name: u
+  user:
+${user}
+contexts:
+- name: dev
+  context: {cluster: c, user: u}
+current-context: dev
+`;
+  const tokenUser = `    token: ${credentials.token}`;
+  const certUser = `    client-certificate-data: ${pem('CERTIFICATE', credentials.cert)}
+    client-key-data: ${pem('PRIVATE KEY', credentials.key)}`;
+  const dir = change(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {A: "1"}\n',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {A: "2"}\n',
+  );
+  const files: Record<string, string> = {
+    'refused-token.yaml': kubeconfig('https://127.0.0.1:39998', tokenUser),
+    'refused-token-and-cert.yaml': kubeconfig('https://127.0.0.1:39998', `${tokenUser}\n${certUser}`),
+    'refused-cert.yaml': kubeconfig('https://127.0.0.1:39998', certUser),
+    'unresolved-token.yaml': kubeconfig('https://api.canary.invalid:6443', tokenUser),
+    'unresolved-cert.yaml': kubeconfig('https://api.canary.invalid:6443', certUser),
+    'broken-yaml.yaml': kubeconfig('https://127.0.0.1:39998', `${tokenUser}\n   bad: [`),
+    'broken-key-yaml.yaml': kubeconfig('https://127.0.0.1:39998', `${certUser}\n   bad: [`),
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+
+  it.each(Object.keys(files))('%s: the error names no token, certificate or key', (file) => {
+    const plan = ['plan', '--base', 'base', '--manifests', 'head', '--kubeconfig', file];
+    const runs = [runCli(plan, dir), runCli([...plan, '--on-unreachable', 'offline'], dir)];
+    expect(runs[0]!.stderr).toMatch(/^config-rollout: (Listing configmaps|Loading the kubeconfig)/);
+    for (const run of runs) {
+      for (const form of secretForms) {
+        expect(run.stdout, `stdout leaks ${form}`).not.toContain(form);
+        expect(run.stderr, `stderr leaks ${form}`).not.toContain(form);
+      }
+    }
+  });
+});
