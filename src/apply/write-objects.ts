@@ -5,6 +5,7 @@ import type { KubeObject } from '../plan/manifests.js';
 import type { ObjectChange } from '../plan/object-changes.js';
 import type { ObjectResult } from './apply-result.js';
 import type { ApplyRun } from './apply-run.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 /** How long a CRD created by this change may take to be served before its objects are written. */
 const crdEstablishTimeoutMs = 30_000;
@@ -61,43 +62,46 @@ export async function applyWholeObject(
   const { cluster, settings } = run;
   run.attempted.add(object.id);
   try {
-    let live = await cluster.readObject(object);
-    const managed = live?.metadata['managedFields'] as ManagedFieldsEntry[] | undefined;
-    const handedOver = live && managed ? handOverFields(managed, fieldManager) : undefined;
-    if (live && handedOver && !settings.dryRun) {
-      live = await cluster.patchObject(
-        object,
-        { metadata: { managedFields: handedOver } },
-        String(live.metadata['resourceVersion'] ?? ''),
-      );
-      settings.log(`${object.id}: took over the fields \`kubectl apply\` set`);
-    }
-    let written: KubeObject;
-    try {
-      written = await cluster.applyObject(body);
-    } catch (error) {
-      if (!(error instanceof FieldConflictError)) throw error;
-      const foreign = error.conflicts.filter((c) => !isTakenOver(c.manager));
-      if (foreign.length > 0 && settings.forceConflicts !== true) {
-        const owners = foreign.map((c) => `${c.field} (owned by ${c.manager})`).join(', ');
-        return failed(
+    // A 409 here is a lost race (the hand-over is made at a resourceVersion): read again and go on.
+    return await retryOnConflict(async () => {
+      let live = await cluster.readObject(object);
+      const managed = live?.metadata['managedFields'] as ManagedFieldsEntry[] | undefined;
+      const handedOver = live && managed ? handOverFields(managed, fieldManager) : undefined;
+      if (live && handedOver && !settings.dryRun) {
+        live = await cluster.patchObject(
           object,
-          `other managers own fields this change sets: ${owners}. Set force-conflicts to take them over, or leave those fields out of the manifests.`,
+          { metadata: { managedFields: handedOver } },
+          String(live.metadata['resourceVersion'] ?? ''),
         );
+        settings.log(`${object.id}: took over the fields \`kubectl apply\` set`);
       }
-      settings.log(
-        `${object.id}: taking over ${error.conflicts.map((c) => `${c.field} from ${c.manager}`).join(', ')}`,
-      );
-      written = await cluster.applyObject(body, { force: true });
-    }
-    const before = live?.metadata['resourceVersion'];
-    const outcome = !live
-      ? 'created'
-      : written.metadata['resourceVersion'] === before
-        ? 'unchanged'
-        : 'configured';
-    settings.log(`${object.id}: ${outcome}${settings.dryRun ? ' (dry run)' : ''}`);
-    return { object: object.id, outcome, fields: object.fields };
+      let written: KubeObject;
+      try {
+        written = await cluster.applyObject(body);
+      } catch (error) {
+        if (!(error instanceof FieldConflictError)) throw error;
+        const foreign = error.conflicts.filter((c) => !isTakenOver(c.manager));
+        if (foreign.length > 0 && settings.forceConflicts !== true) {
+          const owners = foreign.map((c) => `${c.field} (owned by ${c.manager})`).join(', ');
+          return failed(
+            object,
+            `other managers own fields this change sets: ${owners}. Set force-conflicts to take them over, or leave those fields out of the manifests.`,
+          );
+        }
+        settings.log(
+          `${object.id}: taking over ${error.conflicts.map((c) => `${c.field} from ${c.manager}`).join(', ')}`,
+        );
+        written = await cluster.applyObject(body, { force: true });
+      }
+      const before = live?.metadata['resourceVersion'];
+      const outcome = !live
+        ? 'created'
+        : written.metadata['resourceVersion'] === before
+          ? 'unchanged'
+          : 'configured';
+      settings.log(`${object.id}: ${outcome}${settings.dryRun ? ' (dry run)' : ''}`);
+      return { object: object.id, outcome, fields: object.fields };
+    });
   } catch (error) {
     return failed(object, `writing it failed: ${apiMessage(error)}`);
   }

@@ -35,6 +35,18 @@ export function renderApplyReport(result: ApplyResult): string {
       ].join('\n'),
     );
   }
+  if ((result.objects ?? []).length > 0) {
+    parts.push(
+      [
+        '| Object | Outcome | Fields |',
+        '|---|---|---|',
+        ...(result.objects ?? []).map(
+          (o) =>
+            `| ${codeSpan(o.object)} | ${o.outcome} | ${escapeWithCode(truncate([o.fields.join(', '), o.detail ?? ''].filter(Boolean).join(' — '), 600))} |`,
+        ),
+      ].join('\n'),
+    );
+  }
   if (result.workloads.length > 0) {
     const rows = result.workloads.map((w) => {
       const why = [w.reason, ...(w.failures ?? []).map((f) => `• ${f}`)].join(' ');
@@ -50,6 +62,10 @@ export function renderApplyText(result: ApplyResult): string {
   const lines = [`${result.result.toUpperCase()}${result.dryRun ? ' (dry run)' : ''}: ${result.message}`];
   for (const c of result.configMaps)
     lines.push(`  configmap ${c.ref}: ${c.outcome}${c.keys.length ? ` (${c.keys.join(', ')})` : ''}`);
+  for (const o of result.objects ?? [])
+    lines.push(
+      `  ${o.object}: ${o.outcome}${o.detail ? ` — ${o.detail}` : o.fields.length ? ` (${o.fields.join(', ')})` : ''}`,
+    );
   for (const w of result.workloads) {
     lines.push(`  ${w.workload}: ${w.outcome}${w.restarted ? ', restarted' : ''} — ${w.reason}`);
     for (const f of w.failures ?? []) lines.push(`      ${f}`);

@@ -1,6 +1,7 @@
 import type { ConfigMapChange } from '../plan/configmap-diff.js';
 import type { RestartAction, RestartDecision } from '../plan/decide.js';
 import type { Finding } from '../plan/findings.js';
+import type { ObjectChange } from '../plan/object-changes.js';
 import type { Plan } from '../plan/plan.js';
 import { codeSpan, escapeText, escapeWithCode, fencedBlock, plural, truncate } from './markdown-text.js';
 import { renderValueDiff, type ValueDiffLimits } from './value-diff.js';
@@ -75,10 +76,12 @@ function render(plan: Plan, context: CommentContext, detail: Detail): string {
   for (const notice of context.notices ?? []) parts.push(`> ${escapeText(notice)}`);
   if (changed.length === 0) {
     parts.push('No ConfigMap changes in this change: nothing to restart.');
+    parts.push(...objectsSection(plan.objects, detail));
     parts.push(...findingsSection(plan.findings, detail));
     return parts.join('\n\n') + '\n';
   }
   parts.push(...workloadsSection(plan.consumers, detail));
+  parts.push(...objectsSection(plan.objects, detail));
   parts.push(...findingsSection(plan.findings, detail));
   parts.push(...configMapsSection(changed, detail));
   if (detail !== detailLevels[0]) parts.push(summarisedNote(context));
@@ -107,10 +110,16 @@ function headline(plan: Plan): string {
     `${plural(restarts, 'workload')} need${restarts === 1 ? 's' : ''} a restart`,
   ];
   if (other > 0) facts.push(`${plural(other, 'workload')} need${other === 1 ? 's' : ''} other action`);
+  const objects = plan.objects.filter((o) => o.change !== 'removed').length;
+  if (objects > 0) facts.push(`${plural(objects, 'other object')} written`);
   if (blockers > 0) facts.push(`**${plural(blockers, 'blocker')}**`);
   if (warnings > 0) facts.push(plural(warnings, 'warning'));
   const verdict =
-    blockers > 0 ? '❌ Not safe to merge' : changed === 0 ? '✅ Nothing to roll out' : '✅ Safe to merge';
+    blockers > 0
+      ? '❌ Not safe to merge'
+      : changedSources.length === 0 && plan.objects.length === 0
+        ? '✅ Nothing to roll out'
+        : '✅ Safe to merge';
   return `### config-rollout plan\n**${verdict}** · ${facts.join(' · ')}`;
 }
 
@@ -134,6 +143,25 @@ function workloadsSection(consumers: readonly RestartDecision[], detail: Detail)
     .join(', ');
   const rest = more > 0 ? [`…and ${plural(more, 'more workload')} (${counts} in all).`] : [];
   return ['#### Workloads', table, ...rest];
+}
+
+const objectVerbs: Record<ObjectChange['change'], string> = {
+  added: 'creates',
+  modified: 'changes',
+  removed: 'removes (deleted with `prune`, else kept)',
+};
+
+/** What the merge writes besides config: one line per object, with the fields that change. */
+function objectsSection(objects: readonly ObjectChange[], detail: Detail): string[] {
+  if (objects.length === 0) return [];
+  const shown = objects.slice(0, detail.rows);
+  const lines = shown.map((o) => {
+    const fields = o.fields.length > 0 ? `: ${o.fields.map((f) => codeSpan(f)).join(', ')}` : '';
+    return `- ${objectVerbs[o.change]} ${codeSpan(o.id)}${truncate(fields, detail.cellChars)}`;
+  });
+  if (objects.length > shown.length)
+    lines.push(`- …and ${plural(objects.length - shown.length, 'more object')}.`);
+  return ['#### Other objects the merge writes', lines.join('\n')];
 }
 
 function findingsSection(findings: readonly Finding[], detail: Detail): string[] {

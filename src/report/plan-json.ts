@@ -31,6 +31,15 @@ export function planToJson(plan: Plan) {
       reasons: c.reasons,
       configMaps: c.configMaps,
     })),
+    // Everything else the merge writes (Secrets never: they are config sources or not written).
+    objects: plan.objects.map((o) => ({
+      object: o.id,
+      apiVersion: o.apiVersion,
+      change: o.change,
+      fields: o.fields,
+      file: o.source?.file ?? null,
+      line: o.source?.line ?? null,
+    })),
     findings: plan.findings.map((f) => ({
       severity: f.severity,
       code: f.code,

@@ -80,9 +80,30 @@ ${template('db')}`;
 const manifests = (data: Record<string, string>, crash: boolean) =>
   configMapYaml('app-config', data) + workloads(crash);
 
+const serviceYaml = `---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+`;
+
+/**
+ * The whole-change variant's head: the Deployment also gets a new image (written whole, server-side apply,
+ * config hash in the same write) and a Service is added, so kills land in the object and workload writes too.
+ */
+const wholeHead = (data: Record<string, string>, crash: boolean) =>
+  configMapYaml('app-config', data) +
+  workloads(crash).replace('example.com/app:1', 'example.com/app:2') +
+  serviceYaml;
+
 interface Plan {
   run: number;
   crash: boolean;
+  /** The change also writes a Service and the Deployment itself, not only config and restarts. */
+  whole: boolean;
   /** Count log lines from the start, or from the line that starts the rollback. */
   from: 'start' | 'rollback';
   /** Kill once the CLI has logged this many lines from there (0 from the start: after `delayMs`). */
@@ -98,7 +119,7 @@ const plans: Plan[] = Array.from({ length: runs }, (_, run) => {
   // A healthy apply logs about 8 lines; a rollback about 6 more.
   const afterLines = Math.floor(rng() * (from === 'rollback' ? 5 : crash ? 10 : 9));
   const delayMs = Math.floor(rng() * (from === 'start' && afterLines === 0 ? 900 : 150));
-  return { run, crash, from, afterLines, delayMs };
+  return { run, crash, whole: run % 2 === 1, from, afterLines, delayMs };
 });
 
 interface Outcome {
@@ -201,11 +222,16 @@ describe(`apply killed at random points (seed ${seed}), then run again`, () => {
   });
 
   it.concurrent.each(plans)(
-    'run $run (crash-looping version: $crash): killed $afterLines log lines after the $from',
+    'run $run (whole change: $whole, crash-looping version: $crash): killed $afterLines log lines after the $from',
     (plan) =>
       limited(async () => {
         await withNamespace(async (ns) => {
-          await createObjects(ns, manifests(baseData, plan.crash));
+          // The whole-change runs start from objects `kubectl apply` made, as a repository deployed that way.
+          await createObjects(
+            ns,
+            manifests(baseData, plan.crash),
+            plan.whole ? 'kubectl-client-side-apply' : undefined,
+          );
           // A key changed by hand, which no apply may lose.
           const cm = await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns });
           cm.data = { ...cm.data, ...hand };
@@ -213,7 +239,7 @@ describe(`apply killed at random points (seed ${seed}), then run again`, () => {
           await rolledOut(ns);
           const dir = changeDir(
             { 'c.yaml': manifests(baseData, plan.crash) },
-            { 'c.yaml': manifests(headData, plan.crash) },
+            { 'c.yaml': (plan.whole ? wholeHead : manifests)(headData, plan.crash) },
           );
 
           const first = await applyAndKill(dir, ns, plan);
@@ -237,6 +263,18 @@ describe(`apply killed at random points (seed ${seed}), then run again`, () => {
             expect(api, context).toMatch(/^[0-9a-f]{32}$/);
             expect(db, context).toBe(api);
           }
+          if (plan.whole) {
+            const applied = !plan.crash;
+            const d = await appsApi().readNamespacedDeployment({ name: 'api', namespace: ns });
+            expect(d.spec?.template.spec?.containers[0]?.image, context).toBe(
+              applied ? 'example.com/app:2' : 'example.com/app:1',
+            );
+            const services = await coreApi().listNamespacedService({ namespace: ns });
+            expect(
+              services.items.map((i) => i.metadata?.name),
+              context,
+            ).toEqual(applied ? ['api'] : []);
+          }
           const journals = await coreApi().listNamespacedConfigMap({
             namespace: ns,
             labelSelector: 'app.kubernetes.io/managed-by=config-rollout',
@@ -254,7 +292,7 @@ describe(`apply killed at random points (seed ${seed}), then run again`, () => {
               : 'killed'
             : 'finished first';
           summary.push(
-            `run ${String(plan.run).padStart(2)} ${plan.crash ? 'crash-looping' : 'healthy'}, ${state}, last line: ${first.lastLine}`,
+            `run ${String(plan.run).padStart(2)} ${plan.whole ? 'whole change' : 'config only'}, ${plan.crash ? 'crash-looping' : 'healthy'}, ${state}, last line: ${first.lastLine}`,
           );
         });
       }),

@@ -87,8 +87,40 @@ function manifests(data: typeof baseData, crashAfterRestart: boolean): string {
   );
 }
 
+const serviceYaml = `---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+`;
+
+/**
+ * The whole-change variant: the head also adds a Service and gives the Deployment a new image, so apply writes
+ * an object and the workload itself (server-side apply), not only ConfigMaps and a restart. Its new pods carry
+ * the config hash, so `crashAfterRestart` makes them crash-loop as a restart's would.
+ */
+function wholeChange(data: typeof baseData, crashAfterRestart: boolean, side: 'base' | 'head'): string {
+  const workload =
+    side === 'head'
+      ? deploymentYaml(crashAfterRestart).replace('example.com/app:1', 'example.com/app:2')
+      : deploymentYaml(crashAfterRestart);
+  return (
+    configMapYaml('app-config', data['app-config']) +
+    '---\n' +
+    configMapYaml('extra-config', data['extra-config']) +
+    workload +
+    (side === 'head' ? serviceYaml : '')
+  );
+}
+
 /** Where in an apply the fault strikes. `rollback-*` phases use a version whose new pods crash-loop. */
 type Phase =
+  | 'write-object'
+  | 'write-workload'
+  | 'rollback-object'
   | 'read'
   | 'patch-configmap'
   | 'patch-workload'
@@ -125,7 +157,13 @@ const watchOnly: FaultName[] = [
 ];
 const permanent: FaultName[] = ['403-always', '500-always'];
 
+/** Phases of the whole-change variant: an object and a workload written whole, and the object rolled back. */
+const wholePhases: readonly Phase[] = ['write-object', 'write-workload', 'rollback-object'];
+
 const matrix: [Phase, FaultName][] = [
+  ...(['write-object', 'write-workload', 'rollback-object'] as const).flatMap((phase) =>
+    [...generic, ...writes, ...permanent].map((fault): [Phase, FaultName] => [phase, fault]),
+  ),
   ...(
     ['read', 'patch-configmap', 'patch-workload', 'rollback-configmap', 'rollback-workload'] as const
   ).flatMap((phase) => generic.map((fault): [Phase, FaultName] => [phase, fault])),
@@ -159,6 +197,13 @@ function target(
   const core = `/api/v1/namespaces/${ns}`;
   const rollbackStarted = () => proxy.count('PATCH', new RegExp(`^${apps}/deployments/api$`)) >= 2;
   switch (phase) {
+    case 'write-object':
+      return { method: 'PATCH', path: new RegExp(`^${core}/services/api$`) };
+    case 'write-workload':
+      return { method: 'PATCH', path: new RegExp(`^${apps}/deployments/api$`) };
+    case 'rollback-object':
+      // The Service this run created is deleted again on rollback.
+      return { method: 'DELETE', path: new RegExp(`^${core}/services/api$`) };
     case 'read':
       return { method: 'GET', path: new RegExp(`^${core}/configmaps$`), watch: false };
     case 'patch-configmap':
@@ -257,6 +302,26 @@ function expected(phase: Phase, fault: FaultName): Expected {
       : { result: 'applied', end: 'new' };
   }
   switch (phase) {
+    case 'write-object':
+      return {
+        result: 'rolled-back',
+        end: 'previous',
+        message: /Service\/.*\/api: writing it failed: (403|500)/,
+      };
+    case 'write-workload':
+      return {
+        result: 'rolled-back',
+        end: 'previous',
+        message: /Deployment\/.*\/api: writing it failed: (403|500)/,
+      };
+    case 'rollback-object':
+      return {
+        result: 'failed',
+        end: 'configmap-previous-workload-new',
+        message:
+          /rollback is incomplete[\s\S]*Service\/.*\/api: putting the previous state back failed[\s\S]*re-run this apply/,
+        journalKept: true,
+      };
     case 'read':
       return {
         result: 'failed',
@@ -267,7 +332,8 @@ function expected(phase: Phase, fault: FaultName): Expected {
       return {
         result: 'rolled-back',
         end: 'previous',
-        message: /Patching ConfigMaps failed: .*ConfigMaps restored/,
+        message:
+          /ConfigMap .*\/extra-config: writing it failed: (403|500)[\s\S]*|rolled back to the previous config/,
       };
     case 'patch-workload':
       return { result: 'rolled-back', end: 'previous', message: /could not restart: (403|500)/ };
@@ -328,15 +394,26 @@ async function journals(ns: string): Promise<string[]> {
   return list.items.map((c) => c.metadata?.name ?? '');
 }
 
-/** Byte-for-byte config and the pod template, as an end state must have them. */
-async function expectEnd(ns: string, end: End): Promise<void> {
+/**
+ * Byte-for-byte config and the pod template, as an end state must have them; in the whole-change variant also
+ * the image and the Service (for `rollback-object`'s incomplete rollback, "workload new" means the Service the
+ * rollback could not delete is still there while config and Deployment are back).
+ */
+async function expectEnd(ns: string, end: End, whole = false): Promise<void> {
   const data = await configMapData(ns);
   const hash = await templateHash(ns);
   const configNew = end === 'new' || end === 'configmap-new-workload-previous';
-  const workloadNew = end === 'new' || end === 'configmap-previous-workload-new';
+  const workloadNew = end === 'new' || (end === 'configmap-previous-workload-new' && !whole);
   expect(data).toEqual(dataOf(configNew ? headData : baseData));
   if (workloadNew) expect(hash).toMatch(/^[0-9a-f]{32}$/);
   else expect(hash).toBeUndefined();
+  if (!whole) return;
+  const d = await appsApi().readNamespacedDeployment({ name: 'api', namespace: ns });
+  expect(d.spec?.template.spec?.containers[0]?.image).toBe(
+    workloadNew ? 'example.com/app:2' : 'example.com/app:1',
+  );
+  const services = await coreApi().listNamespacedService({ namespace: ns });
+  expect(services.items.map((i) => i.metadata?.name)).toEqual(end === 'previous' ? [] : ['api']);
 }
 
 const tried: string[] = [];
@@ -344,7 +421,7 @@ const tried: string[] = [];
 describe('apply under injected API faults', () => {
   afterAll(() => {
     console.log(`fault matrix: ${tried.length} faults × phases tried`);
-    expect(tried.length).toBeGreaterThanOrEqual(70);
+    expect(tried.length).toBeGreaterThanOrEqual(100);
   });
 
   it.concurrent.each(matrix)(
@@ -355,12 +432,13 @@ describe('apply under injected API faults', () => {
         try {
           await withNamespace(async (ns) => {
             const crash = phase.startsWith('rollback-');
-            await createObjects(ns, manifests(baseData, crash));
+            const whole = wholePhases.includes(phase);
+            const side = (data: typeof baseData, which: 'base' | 'head') =>
+              whole ? wholeChange(data, crash, which) : manifests(data, crash);
+            // As `kubectl apply` deployed them until now: its fields are handed over on the first merge.
+            await createObjects(ns, side(baseData, 'base'), whole ? 'kubectl-client-side-apply' : undefined);
             await waitRolledOut(ns);
-            const dir = changeDir(
-              { 'c.yaml': manifests(baseData, crash) },
-              { 'c.yaml': manifests(headData, crash) },
-            );
+            const dir = changeDir({ 'c.yaml': side(baseData, 'base') }, { 'c.yaml': side(headData, 'head') });
             for (const r of rules(phase, fault, ns, proxy)) proxy.addRule(r);
             const kc = proxy.kubeConfig();
             setRequestTimeout(kc, requestTimeoutMs);
@@ -381,7 +459,7 @@ describe('apply under injected API faults', () => {
             expect(result.result, context).toBe(want.result);
             if (want.message) expect(result.message, context).toMatch(want.message);
             expect(result.message).not.toMatch(/\n\s+at |HTTP-Code|Headers:/);
-            await expectEnd(ns, want.end);
+            await expectEnd(ns, want.end, whole);
             expect(await journals(ns)).toEqual(want.journalKept ? ['config-rollout-journal'] : []);
             if (want.end === 'previous') await waitRolledOut(ns);
 
@@ -397,7 +475,7 @@ describe('apply under injected API faults', () => {
                 }),
               );
               expect(again.result, `${again.message}\n${log.join('\n')}`).toBe('rolled-back');
-              await expectEnd(ns, 'previous');
+              await expectEnd(ns, 'previous', whole);
               expect(await journals(ns)).toEqual([]);
             }
             tried.push(`${phase}/${fault}`);

@@ -20,14 +20,17 @@ export function changeDir(base: Record<string, string>, head: Record<string, str
   return dir;
 }
 
-/** Create every object of a YAML stream in a namespace, as `kubectl create -n` would. */
-export async function createObjects(namespace: string, yaml: string): Promise<void> {
+/**
+ * Create every object of a YAML stream in a namespace, as `kubectl create -n` would; with `fieldManager`
+ * `kubectl-client-side-apply`, as the first `kubectl apply` of a repository records it.
+ */
+export async function createObjects(namespace: string, yaml: string, fieldManager?: string): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig());
   for (const doc of parseAllDocuments(yaml)) {
     const object = doc.toJS() as KubernetesObject | null;
     if (!object) continue;
     object.metadata = { ...object.metadata, namespace };
-    await api.create(object);
+    await api.create(object, undefined, undefined, fieldManager);
   }
 }
 
