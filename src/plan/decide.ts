@@ -311,9 +311,8 @@ function declaresHotReload(workload: Workload, policy: VolumeMountPolicy): boole
 function reloadedBy(workload: Workload, affected: readonly Affected[]): string | undefined {
   const annotations = annotationsOf(workload.body);
   const on = (name: string) => String(annotations[name] ?? '') === 'true';
-  if (on('reloader.stakater.com/auto') || on('configmap.reloader.stakater.com/auto')) {
-    return 'Reloader restarts it (`reloader.stakater.com/auto`): config-rollout leaves it to Reloader.';
-  }
+  const auto = ['reloader.stakater.com/auto', 'configmap.reloader.stakater.com/auto'].find(on);
+  if (auto) return `Reloader restarts it (\`${auto}\`): config-rollout leaves it to Reloader.`;
   if (on('wave.pusher.com/update-on-config-change')) {
     return 'Wave restarts it (`wave.pusher.com/update-on-config-change`): config-rollout leaves it to Wave.';
   }
