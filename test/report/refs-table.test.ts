@@ -46,7 +46,12 @@ describe('the refs command', () => {
   });
 
   it('gives the graph as the JSON contract names it', () => {
-    const reference = (container: string | null, via: string, extra: object = {}) => ({
+    type JsonReference = ReturnType<typeof refsToJson>['references'][number];
+    const reference = (
+      container: string | null,
+      via: JsonReference['via'],
+      extra: Partial<JsonReference> = {},
+    ): JsonReference => ({
       configMap: 'shop/app-config',
       workload: 'Pod/shop/web',
       container,
