@@ -149,7 +149,9 @@ function diagnose(error: unknown, target: Target, kc: KubeConfig): Diagnosis {
       wayOut:
         status >= 500 || status === 429
           ? 'It did so after retries too: check the health of the API server, then run again.'
-          : 'Check that the server address points at the Kubernetes API server.',
+          : status === 404
+            ? "Check that the server address is the API server's, and that the cluster serves this resource."
+            : "Check that the server address is the API server's.",
       status,
     };
   }
