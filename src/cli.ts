@@ -25,6 +25,8 @@ interface ChangeOptions {
   kubeconfig?: string;
   context?: string;
   secrets?: boolean;
+  applyScope: 'all' | 'config';
+  forceConflicts?: boolean;
 }
 
 /** The options plan and apply share: both sides of the change and the cluster. */
@@ -40,6 +42,15 @@ function changeOptions(command: Command): Command {
         .default('restart'),
     )
     .option('--secrets', 'treat Secrets as config sources too (values are never shown)')
+    .addOption(
+      new Option(
+        '--apply-scope <scope>',
+        'what apply writes: all (every object of the change), or config (ConfigMaps, Secrets and restarts only)',
+      )
+        .choices(['all', 'config'])
+        .default('all'),
+    )
+    .option('--force-conflicts', 'take over fields other field managers own when the change sets them')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: its current context)');
 }
@@ -113,6 +124,8 @@ function buildProgram(): Command {
           namespace: opts.namespace,
           volumeMounts: opts.volumeMounts,
           secrets: opts.secrets === true,
+          applyScope: opts.applyScope,
+          forceConflicts: opts.forceConflicts === true,
           cwd: process.cwd(),
           cluster,
         },
@@ -133,15 +146,6 @@ function buildProgram(): Command {
   )
     .option('--dry-run', 'send every write as a server-side dry run; change nothing')
     .option('--prune', 'delete what the change removes, once the rollouts are healthy (default: keep it)')
-    .addOption(
-      new Option(
-        '--apply-scope <scope>',
-        'all: deploy every object of the change; config: only ConfigMaps, Secrets and restarts',
-      )
-        .choices(['all', 'config'])
-        .default('all'),
-    )
-    .option('--force-conflicts', 'take over fields other field managers own when the change sets them')
     .option('--max-parallel <n>', 'workloads rolled at once', '5')
     .option('--timeout <duration>', 'per rollout, e.g. 5m', '5m')
     .option('--failure-grace <duration>', 'how long new pods may fail before the rollout is failed', '20s')
@@ -159,8 +163,6 @@ function buildProgram(): Command {
         opts: ChangeOptions & {
           dryRun?: boolean;
           prune?: boolean;
-          applyScope: 'all' | 'config';
-          forceConflicts?: boolean;
           maxParallel: string;
           timeout: string;
           failureGrace: string;

@@ -3,7 +3,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { isUnreachable } from './cluster/cluster-error.js';
 import type { VolumeMountPolicy } from './plan/decide.js';
 import { collectSecrets, type ConfigMapSnapshot } from './plan/configmaps.js';
-import { ManifestParseCache, type ManifestObject } from './plan/manifests.js';
+import type { ApplyScope } from './plan/deploy-plan.js';
+import { ManifestParseCache, type KubeObject, type ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan, type PlanInput } from './plan/plan.js';
 import { PlanScope, type NamedObject } from './plan/plan-scope.js';
 import { parseManifestFiles, readManifestSource, type ManifestSource } from './sources/load-manifests.js';
@@ -22,6 +23,10 @@ export interface PlanChangeSettings {
   cwd: string;
   /** The cluster to compare with; undefined plans offline, from the manifests alone. */
   cluster?: KubeConfig;
+  /** What a merge writes (`all` by default): the plan says what `config` leaves to the pipeline. */
+  applyScope?: ApplyScope;
+  /** Fields other managers own are taken over on merge. */
+  forceConflicts?: boolean;
 }
 
 /** A plan with what it was made from, for apply to act on. */
@@ -77,6 +82,8 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
   const options = {
     volumeMounts: settings.volumeMounts,
     secrets,
+    applyScope: settings.applyScope,
+    forceConflicts: settings.forceConflicts,
     // A fresh key per run: Secret fingerprints say "changed or not" and can't be compared across runs.
     fingerprintKey: randomBytes(16).toString('hex'),
   };
@@ -93,9 +100,13 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
   // First what defines or changes config: every ConfigMap (and Secret) is read then, so the change is known.
   let input = read();
   let plan = planRollout(input);
-  // Only the namespaces whose ConfigMaps change: a pod reads ConfigMaps of its own namespace only.
+  // Only the namespaces whose ConfigMaps change (a pod reads ConfigMaps of its own namespace only), and those of
+  // workloads the change writes (their live template and field owners count).
   const namespaces = [
-    ...new Set(plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace)),
+    ...new Set([
+      ...plan.configMaps.filter((c) => c.change !== 'unchanged').map((c) => c.namespace),
+      ...plan.objects.filter((o) => o.phase === 'workloads' && o.namespace !== null).map((o) => o.namespace!),
+    ]),
   ].sort();
   const reading =
     settings.cluster && early ? finishLiveRead(settings.cluster, early, namespaces, secrets) : undefined;
@@ -108,7 +119,8 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     register(collectSecrets(input.base).byRef.values());
     register(collectSecrets(input.head).byRef.values());
   }
-  const live = await reading;
+  const read_ = await reading;
+  const live = read_ && settings.cluster ? await withChangedObjects(settings.cluster, read_, plan) : read_;
   if (live) register(live.configMaps.values());
   plan = planRollout({ ...input, live });
   // A second definition of a reader, or of one found only in the cluster, may be in a file not read yet.
@@ -117,6 +129,25 @@ export async function prepareChange(settings: PlanChangeSettings): Promise<Plann
     plan = planRollout({ ...input, live });
   }
   return { plan, head: input.head, live };
+}
+
+/**
+ * The other objects the change writes, as the cluster has them: their field owners decide what a merge may
+ * take over. One GET each; an object that can't be read (no permission, a kind not served yet) is left out.
+ */
+async function withChangedObjects(cluster: KubeConfig, live: LiveState, plan: Plan): Promise<LiveState> {
+  const wanted = plan.objects.filter((o) => o.phase !== 'workloads' && o.change !== 'removed');
+  if (wanted.length === 0) return live;
+  const { createClusterWriter } = await import(/* webpackMode: "eager" */ './cluster/cluster-writer.js');
+  const reader = createClusterWriter(cluster, { dryRun: true });
+  const objects = new Map<string, KubeObject>();
+  await Promise.all(
+    wanted.map(async (o) => {
+      const found = await reader.readObject(o).catch(() => undefined);
+      if (found) objects.set(o.id, found);
+    }),
+  );
+  return { ...live, objects };
 }
 
 /** Hand every Secret value (decoded and as base64) to `register` before anything is reported: the action masks them. */

@@ -64,7 +64,7 @@ export async function runPlanJob({
   core.setOutput('plan', planPath);
   core.setOutput('changed-configmaps', JSON.stringify(changed.map((c) => c.ref)));
   core.setOutput('restarted-workloads', '[]');
-  core.setOutput('result', changed.length > 0 ? 'planned' : 'no-change');
+  core.setOutput('result', changed.length > 0 || plan.objects.length > 0 ? 'planned' : 'no-change');
   annotate(plan.findings);
 
   const body = renderPlanComment(plan, {
@@ -76,7 +76,7 @@ export async function runPlanJob({
     try {
       // A PR that never changed config gets no comment; one whose change went away gets its comment updated.
       const comment = await github.upsertStickyComment(event.pullRequest, commentMarker, body, {
-        create: changed.length > 0,
+        create: changed.length > 0 || (settings.applyScope === 'all' && plan.objects.length > 0),
       });
       if (comment) core.setOutput('comment-url', comment.url);
     } catch (error) {
@@ -97,6 +97,8 @@ export function changeSettings(settings: Settings, base: string, workspace: stri
     namespace: settings.namespace,
     volumeMounts: settings.volumeMounts,
     secrets: settings.secrets,
+    applyScope: settings.applyScope,
+    forceConflicts: settings.forceConflicts,
     // Every Secret value read is masked in the log before anything could print it.
     registerSecret: (value: string) => core.setSecret(value),
     cwd: workspace,

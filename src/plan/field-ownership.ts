@@ -71,3 +71,81 @@ export function unionFields(a: Record<string, unknown>, b: Record<string, unknow
   }
   return out;
 }
+
+/** A field the change sets to a new value that another manager owns. */
+export interface FieldOwner {
+  manager: string;
+  /** Dotted path, list items by their keys (`spec.template.spec.containers[name=app].image`). */
+  field: string;
+}
+
+/**
+ * The fields `desired` would change that live managers own, read from the live object's `managedFields`
+ * (what server-side apply checks): a field the change leaves out, or sets to the value it has, is no
+ * conflict. Status is never the manifests' to set.
+ */
+export function ownedChangedFields(
+  live: Record<string, unknown>,
+  desired: Record<string, unknown>,
+): FieldOwner[] {
+  const metadata = live['metadata'];
+  const entries = (
+    isPlainObject(metadata) && Array.isArray(metadata['managedFields']) ? metadata['managedFields'] : []
+  ) as ManagedFieldsEntry[];
+  const owners: FieldOwner[] = [];
+  for (const entry of entries) {
+    if (entry.subresource === 'status' || !entry.manager || !entry.fieldsV1) continue;
+    const found: string[] = [];
+    walkOwned(entry.fieldsV1, live, desired, '', found);
+    for (const field of found) owners.push({ manager: entry.manager, field });
+  }
+  return owners;
+}
+
+function walkOwned(
+  set: Record<string, unknown>,
+  live: unknown,
+  desired: unknown,
+  path: string,
+  out: string[],
+): void {
+  for (const [key, child] of Object.entries(set)) {
+    if (key === '.' || !isPlainObject(child)) continue;
+    const leaf = Object.keys(child).filter((k) => k !== '.').length === 0;
+    if (key.startsWith('f:')) {
+      const name = key.slice(2);
+      const want = isPlainObject(desired) ? desired[name] : undefined;
+      if (want === undefined) continue;
+      const have = isPlainObject(live) ? live[name] : undefined;
+      const at = path ? `${path}.${name}` : name;
+      if (leaf) {
+        if (!sameValue(have, want)) out.push(at);
+      } else walkOwned(child, have, want, at, out);
+    } else if (key.startsWith('k:')) {
+      let match: Record<string, unknown>;
+      try {
+        match = JSON.parse(key.slice(2)) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const find = (list: unknown) =>
+        Array.isArray(list)
+          ? list.find(
+              (item) => isPlainObject(item) && Object.entries(match).every(([k, v]) => sameValue(item[k], v)),
+            )
+          : undefined;
+      const want = find(desired);
+      if (want === undefined) continue;
+      const at = `${path}[${Object.entries(match)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',')}]`;
+      walkOwned(child, find(live), want, at, out);
+    }
+    // `v:` (set members) and `i:` (positions) name items whole: adding or keeping one is no conflict.
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return String(a) === String(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -7,11 +7,14 @@ import {
 } from './configmaps.js';
 import { compareWithLive, driftFindings, type ConfigMapDrift } from './drift.js';
 import { rolloutStatus } from './rollout-status.js';
-import { findReferences, workloadsOf, type Workload } from './consumers.js';
+import { findReferences, toWorkload, workloadsOf, type Workload } from './consumers.js';
 import { decideRestart, type DecisionOptions, type RestartDecision } from './decide.js';
 import { finding, sortFindings, type Finding } from './findings.js';
-import type { ManifestObject } from './manifests.js';
+import type { KubeObject, ManifestObject } from './manifests.js';
 import { diffObjects, unwrittenSecretFindings, type ObjectChange } from './object-changes.js';
+import type { ApplyScope } from './deploy-plan.js';
+import { isTakenOver, ownedChangedFields } from './field-ownership.js';
+import { containsFields } from './template-match.js';
 
 export interface PlanInput {
   /** Objects at the base (before the change). */
@@ -26,6 +29,10 @@ export interface PlanInput {
 }
 
 export interface PlanOptions extends DecisionOptions {
+  /** What a merge writes: every object (default), or config and restarts only (another step applies the rest). */
+  applyScope?: ApplyScope;
+  /** Fields other managers own are taken over on merge (the plan then says so instead of warning). */
+  forceConflicts?: boolean;
   /** Treat Secrets as config sources too; their values are never shown, only keyed fingerprints. */
   secrets?: boolean;
   /** Key of the Secret fingerprints: pick a random one per run so fingerprints can't be looked up. */
@@ -39,6 +46,8 @@ export interface LiveState {
   configMaps: ReadonlyMap<string, ConfigMapSnapshot>;
   /** Live workloads with their status; pods and ReplicaSets that a controller owns are left out. */
   workloads: readonly Workload[];
+  /** The other objects the change writes, as the cluster has them (by id), where they could be read. */
+  objects?: ReadonlyMap<string, KubeObject>;
 }
 
 /** What a change does to config and to the workloads that read it. */
@@ -137,14 +146,100 @@ export function planRollout(input: PlanInput): Plan {
     }
   }
   consumers.sort((a, b) => a.workload.localeCompare(b.workload));
+  const objects = diffObjects(input.base, input.head);
+  if (input.options.applyScope === 'config') scopeConfigReasons(consumers, objects, liveWorkloads);
+  if (live) findings.push(...ownershipFindings(objects, live, input.options.forceConflicts === true));
   return {
     configMaps,
     consumers,
-    objects: diffObjects(input.base, input.head),
+    objects,
     findings: sortFindings(findings),
     drift,
     live: live !== undefined,
   };
+}
+
+/**
+ * apply-scope config: a reader whose template changes rolls only when the pipeline's own step applies it. Say
+ * what the merge does then; one the cluster already runs with the new template restarts (its pods started
+ * before the new config was written).
+ */
+function scopeConfigReasons(
+  consumers: RestartDecision[],
+  objects: readonly ObjectChange[],
+  liveWorkloads: ReadonlyMap<string, Workload>,
+): void {
+  const changedTemplates = new Map(
+    objects.filter((o) => o.phase === 'workloads' && o.head).map((o) => [o.id, o.head!]),
+  );
+  for (const [i, decision] of consumers.entries()) {
+    const head = changedTemplates.get(decision.workload);
+    if (!head || decision.action !== 'none') continue;
+    const live = liveWorkloads.get(decision.workload);
+    const headWorkload = toWorkload(head, live?.namespace ?? String(head.metadata.namespace ?? ''), null);
+    if (live && headWorkload && containsFields(live.template, headWorkload.template)) {
+      consumers[i] = {
+        ...decision,
+        action: 'restart',
+        reasons: [
+          ...decision.reasons,
+          'apply-scope is config and the cluster already runs its new template, started before the new config: it restarts.',
+        ],
+      };
+    } else {
+      consumers[i] = {
+        ...decision,
+        reasons: [
+          ...decision.reasons,
+          'apply-scope is config: the merge waits (up to `timeout`) for your pipeline to apply its new template, then watches it roll.',
+        ],
+      };
+    }
+  }
+}
+
+/**
+ * Server-side apply takes fields over from the manager that owns them only when forced: say which fields the
+ * merge takes from `kubectl apply` / `kubectl edit` (always), and which other managers would stop it.
+ */
+function ownershipFindings(objects: readonly ObjectChange[], live: LiveState, force: boolean): Finding[] {
+  const liveBodies = new Map<string, KubeObject>([
+    ...live.workloads.map((w): [string, KubeObject] => [w.id, w.body]),
+    ...(live.objects ?? []),
+  ]);
+  const findings: Finding[] = [];
+  for (const object of objects) {
+    const current = liveBodies.get(object.id);
+    if (!current || !object.head) continue;
+    const owned = ownedChangedFields(current, object.head).filter((o) => o.manager !== 'config-rollout');
+    const byManager = new Map<string, string[]>();
+    for (const o of owned) byManager.set(o.manager, [...(byManager.get(o.manager) ?? []), o.field]);
+    for (const [manager, fields] of byManager) {
+      const list = fields.map((f) => `\`${f}\``).join(', ');
+      if (isTakenOver(manager)) {
+        findings.push(
+          finding(
+            'info',
+            'field-takeover',
+            `${object.id}: the merge takes over ${list} from \`${manager}\` (last written by kubectl).`,
+            object.source,
+          ),
+        );
+      } else {
+        findings.push(
+          finding(
+            force ? 'info' : 'warning',
+            'field-conflict',
+            force
+              ? `${object.id}: ${list} ${fields.length === 1 ? 'is' : 'are'} owned by \`${manager}\`; force-conflicts is on, so the merge takes ${fields.length === 1 ? 'it' : 'them'} over.`
+              : `${object.id}: ${list} ${fields.length === 1 ? 'is' : 'are'} owned by \`${manager}\`, and the change sets ${fields.length === 1 ? 'it' : 'them'}: the merge fails on this object (and rolls back) unless \`force-conflicts\` is on, or the field is left out of the manifests.`,
+            object.source,
+          ),
+        );
+      }
+    }
+  }
+  return findings;
 }
 
 /** The head's workload, paused as the live one is (a pause is an operator's act, not in the manifests). */
