@@ -168,6 +168,51 @@ describe('findReferences', () => {
     ]);
   });
 
+  it('narrows the keys of a subPath mount to the files at or under its path, and skips what is malformed', () => {
+    const refs = refsOf(
+      podSpec(`  volumes:
+  - name: items
+    configMap:
+      name: cfg
+      items: [{key: a, path: dir/a.conf}, {key: b, path: dir/sub/b.conf}, {key: c, path: c.conf}, {key: d}]
+  - name: whole
+    configMap: {name: whole}
+  - {name: empty-name, configMap: {name: ""}}
+  - {configMap: {name: nameless-volume}}
+  - {name: sec, secret: {secretName: s}}
+  containers:
+  - name: c
+    envFrom: [{configMapRef: {name: ""}}, {configMapRef: {}}, "junk", {prefix: X_}]
+    env: [{name: A, valueFrom: {configMapKeyRef: {name: cfg}}}, {name: B}, "junk"]
+    volumeMounts:
+    - {name: items, mountPath: /a, subPath: dir}
+    - {name: items, mountPath: /b, subPath: ./dir/}
+    - {name: items, mountPath: /c, subPath: dir/sub/b.conf}
+    - {name: items, mountPath: /d, subPathExpr: "$(POD)"}
+    - {name: items, mountPath: /e, subPath: d}
+    - {name: whole, mountPath: /f, subPath: dir/x}
+    - {name: whole, mountPath: /g, subPath: x}
+    - {name: whole, mountPath: /h, subPath: ""}
+    - {name: sec, mountPath: /s}
+    - {name: missing, mountPath: /m}
+    - "junk"
+  - "not a container"
+`),
+    );
+    expect(refs.map((r) => [r.configMap, r.subPath, r.keys])).toEqual([
+      ['ns/cfg', true, ['a', 'b']],
+      ['ns/cfg', true, ['a', 'b']],
+      ['ns/cfg', true, ['b']],
+      // A subPathExpr is resolved per pod: any listed key may be the one.
+      ['ns/cfg', true, ['a', 'b', 'c', 'd']],
+      ['ns/cfg', true, ['d']],
+      // Without items every key is a file in the volume's root: a path into a folder reaches none.
+      ['ns/whole', true, []],
+      ['ns/whole', true, ['x']],
+      ['ns/whole', false, null],
+    ]);
+  });
+
   it('reports a volume mounted by no container with a null container', () => {
     const refs = refsOf(
       podSpec(`  volumes:\n  - name: unused\n    configMap: {name: cfg}\n  containers: [{name: c}]\n`),
