@@ -47,7 +47,7 @@ describe('createObjectLister', () => {
     expect(error).toBeInstanceOf(ClusterError);
     expect(statusOf(error)).toBe(404);
     expect((error as ClusterError).message).toBe(
-      `Listing nothings in namespace default at ${kc.getCurrentCluster()!.server} (context 'config-rollout-test', user 'admin') failed: the API server answered 404 (the server could not find the requested resource). Check that the server address points at the Kubernetes API server.`,
+      `Listing nothings in namespace default at ${kc.getCurrentCluster()!.server} (context 'config-rollout-test', user 'admin') failed: the API server answered 404 (Not Found). Check that the server address is the API server's, and that the cluster serves this resource.`,
     );
   });
 });
