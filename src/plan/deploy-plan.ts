@@ -111,8 +111,9 @@ export function planDeploy({ plan, objects, head, live, options }: DeployInput):
       handled.add(workload.id);
       const current = liveWorkloads.get(workload.id);
       const applied = current !== undefined && containsFields(current.template, workload.template);
-      // Applied before the config was: its pods started with the old values, so it restarts like any reader.
-      if (applied)
+      // Applied before the config was (its pods started with the old values): it restarts like any reader.
+      // Applied together with the config (helm upgrade writes both): its pods have the new values; watch it.
+      if (applied && !configIsLive(current, live, after, options.secrets))
         rollouts.push({
           type: 'restart',
           workload: current,
@@ -173,6 +174,19 @@ export function planDeploy({ plan, objects, head, live, options }: DeployInput):
     untouched,
     changeId: changeIdOf([...config, ...prunedConfig], objects),
   };
+}
+
+/** The config a workload reads already holds, in the cluster, what it will hold once applied. */
+export function configIsLive(
+  workload: Workload,
+  live: LiveState | undefined,
+  after: ReadonlyMap<string, ConfigMapSnapshot>,
+  secrets: boolean,
+): boolean {
+  const references = findReferences(workload, { secrets });
+  return (
+    workloadConfigHash(references, live?.configMaps ?? new Map()) === workloadConfigHash(references, after)
+  );
 }
 
 /** A stable id of the target state: the same change gives the same id on every run, whatever the cluster holds. */

@@ -12,7 +12,7 @@ import { decideRestart, type DecisionOptions, type RestartDecision } from './dec
 import { finding, sortFindings, type Finding } from './findings.js';
 import type { KubeObject, ManifestObject } from './manifests.js';
 import { diffObjects, unwrittenSecretFindings, type ObjectChange } from './object-changes.js';
-import type { ApplyScope } from './deploy-plan.js';
+import { configIsLive, dataAfterApply, type ApplyScope } from './deploy-plan.js';
 import { isTakenOver, ownedChangedFields } from './field-ownership.js';
 import { containsFields } from './template-match.js';
 
@@ -147,7 +147,10 @@ export function planRollout(input: PlanInput): Plan {
   }
   consumers.sort((a, b) => a.workload.localeCompare(b.workload));
   const objects = diffObjects(input.base, input.head);
-  if (input.options.applyScope === 'config') scopeConfigReasons(consumers, objects, liveWorkloads);
+  if (input.options.applyScope === 'config') {
+    const after = dataAfterApply(live?.configMaps, configMaps, [...changed.values()]);
+    scopeConfigReasons(consumers, objects, live, (w) => configIsLive(w, live, after, secrets));
+  }
   if (live) findings.push(...ownershipFindings(objects, live, input.options.forceConflicts === true));
   return {
     configMaps,
@@ -167,17 +170,28 @@ export function planRollout(input: PlanInput): Plan {
 function scopeConfigReasons(
   consumers: RestartDecision[],
   objects: readonly ObjectChange[],
-  liveWorkloads: ReadonlyMap<string, Workload>,
+  live: LiveState | undefined,
+  configIsLive: (workload: Workload) => boolean,
 ): void {
+  const liveWorkloads = new Map((live?.workloads ?? []).map((w) => [w.id, w]));
   const changedTemplates = new Map(
     objects.filter((o) => o.phase === 'workloads' && o.head).map((o) => [o.id, o.head!]),
   );
   for (const [i, decision] of consumers.entries()) {
     const head = changedTemplates.get(decision.workload);
     if (!head || decision.action !== 'none') continue;
-    const live = liveWorkloads.get(decision.workload);
-    const headWorkload = toWorkload(head, live?.namespace ?? String(head.metadata.namespace ?? ''), null);
-    if (live && headWorkload && containsFields(live.template, headWorkload.template)) {
+    const current = liveWorkloads.get(decision.workload);
+    const headWorkload = toWorkload(head, current?.namespace ?? String(head.metadata.namespace ?? ''), null);
+    const applied = current && headWorkload && containsFields(current.template, headWorkload.template);
+    if (current && applied && configIsLive(current)) {
+      consumers[i] = {
+        ...decision,
+        reasons: [
+          ...decision.reasons,
+          'apply-scope is config: the cluster already runs its new template with the new config; the merge watches it.',
+        ],
+      };
+    } else if (applied) {
       consumers[i] = {
         ...decision,
         action: 'restart',

@@ -144,35 +144,13 @@ describe('planDeploy', () => {
   });
 
   describe('apply-scope config', () => {
+    /** The api Deployment as the cluster has it: the given image, and what the API server adds by default. */
     const liveWith = (image: string): LiveState => {
-      const [api] = objects(
-        testdata('whole-change-head.yaml')
-          .split('---')
-          .find((d) => d.includes('name: api, namespace: shop}\nspec:\n  replicas: 3'))!
-          .replace('example/api:1.1', image),
-        'live.yaml',
-      );
-      const workload = toWorkload(
-        {
-          ...api!.body,
-          spec: {
-            ...(api!.body['spec'] as object),
-            template: {
-              ...((api!.body['spec'] as Record<string, unknown>)['template'] as object),
-              spec: {
-                ...(((api!.body['spec'] as Record<string, unknown>)['template'] as Record<string, unknown>)[
-                  'spec'
-                ] as object),
-                // What the API server adds when it defaults a pod template.
-                restartPolicy: 'Always',
-              },
-            },
-          },
-        },
-        'shop',
-        null,
-      )!;
-      return { namespaces: ['shop'], configMaps: new Map(), workloads: [workload] };
+      const body = structuredClone(head.find((o) => o.kind === 'Deployment' && o.name === 'api')!.body);
+      const pod = (body['spec'] as { template: { spec: Record<string, unknown> } }).template.spec;
+      (pod['containers'] as Record<string, unknown>[])[0]!['image'] = image;
+      pod['restartPolicy'] = 'Always';
+      return { namespaces: ['shop'], configMaps: new Map(), workloads: [toWorkload(body, 'shop', null)!] };
     };
 
     it('waits for the pipeline to apply a reader whose template changes', () => {
@@ -183,6 +161,25 @@ describe('planDeploy', () => {
       ]);
       expect(deploy.objects).toEqual([]);
       expect(deploy.keptObjects.map((o) => o.id)).toContain('Service/shop/api');
+    });
+
+    it('only watches a reader the pipeline applied together with its config (helm upgrade writes both)', () => {
+      const live = liveWith('example/api:1.1');
+      const headConfig = planRollout({ base, head, options: { volumeMounts: 'restart' } }).configMaps[0]!
+        .head!;
+      const withConfig: LiveState = {
+        ...live,
+        configMaps: new Map([[headConfig.ref, { ...headConfig, source: null }]]),
+      };
+      const { deploy, plan } = deployOf({ scope: 'config' }, withConfig);
+      // web's template does not change, so nobody else restarts it: its pods still read the old values.
+      expect(summary(deploy.rollouts)).toEqual([
+        'await-template Deployment/shop/api',
+        'restart Deployment/shop/web',
+      ]);
+      expect(plan.consumers.find((c) => c.workload === 'Deployment/shop/api')!.reasons.at(-1)).toBe(
+        'apply-scope is config: the cluster already runs its new template with the new config; the merge watches it.',
+      );
     });
 
     it('restarts a reader the pipeline applied before the config changed (its pods read the old values)', () => {
