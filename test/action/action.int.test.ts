@@ -1,5 +1,6 @@
 // The action end to end, through dist/index.js, against the local control plane and a local GitHub fake.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configHashAnnotation } from '../../src/plan/config-hash.js';
 import { commentMarker } from '../../src/report/comment.js';
@@ -170,6 +171,59 @@ describe('the action through dist/index.js', () => {
     expect(quiet.exitCode).toBe(0);
     expect(quiet.outputs['result']).toBe('no-change');
     expect(github.comments(10)).toEqual([]);
+  });
+
+  it('fails the check with one message when the cluster is not reachable, leaving no comment; offline on request', async () => {
+    const repo = new Checkout();
+    const base = repo.commit(manifests({ LEVEL: 'info' }));
+    const head = repo.commit(manifests({ LEVEL: 'debug' }));
+    // The test cluster's kubeconfig, pointed at a port on 127.0.0.1 where nothing listens.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const server = `https://127.0.0.1:${port}`;
+    const kubeconfig = readFileSync(kubeconfigPath(), 'utf8').replace(/server: \S+/, `server: ${server}`);
+    const inputs = { manifests: 'k8s/', namespace: 'shop', kubeconfig, 'github-token': token };
+    const message = `Listing configmaps in namespace shop at ${server} (context 'config-rollout-test', user 'admin') failed: the connection was refused. Check that the API server is running and that the kubeconfig's server address and port are right.`;
+
+    const run = await runAction({
+      checkout: repo,
+      eventName: 'pull_request',
+      payload: prEvent(11, base, head),
+      inputs,
+      apiUrl: github.url,
+      sha: head,
+    });
+    expect(run.exitCode).toBe(1);
+    const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    expect(errors).toEqual([`::error::${message}`]);
+    expect(run.stdout).not.toMatch(/^\s+at /m);
+    expect(run.stdout).not.toContain('fetch failed');
+    // Nothing half-written: no comment, no summary, no plan output.
+    expect(github.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(github.comments(11)).toEqual([]);
+    expect(run.summary).toBe('');
+    expect(run.outputs['comment-url']).toBeUndefined();
+    expect(run.outputs['result']).toBeUndefined();
+
+    const offline = await runAction({
+      checkout: repo,
+      eventName: 'pull_request',
+      payload: prEvent(11, base, head),
+      inputs: { ...inputs, 'on-unreachable': 'offline' },
+      apiUrl: github.url,
+      sha: head,
+    });
+    expect(offline.exitCode).toBe(0);
+    expect(offline.outputs['result']).toBe('planned');
+    expect(offline.stdout).toContain(
+      `::warning::Planned offline, from the manifests alone, as the cluster could not be read (on-unreachable: offline). ${message}`,
+    );
+    expect(github.comments(11)).toHaveLength(1);
+    expect(github.comments(11)[0]!.body).toContain(
+      `> Planned offline, from the manifests alone, as the cluster could not be read (on-unreachable: offline). ${message}`,
+    );
   });
 
   it('applies on merge: patches, restarts, verifies, reports on the merged PR and the deployment', async () => {
