@@ -179,6 +179,19 @@ describe('a server that can not be reached', () => {
     expect(excluded.message).toContain('Check that the API server is running');
   });
 
+  it("names the kubeconfig's proxy-url when the proxy refuses the connection", async () => {
+    const proxyPort = await closedPort();
+    const content = kubeconfig({ server: 'https://cluster.example.com:6443' }).replace(
+      '    server: https://cluster.example.com:6443\n',
+      `    server: https://cluster.example.com:6443\n    proxy-url: http://user:pass@127.0.0.1:${proxyPort}\n`,
+    );
+    const error = await listError(content);
+    expect(error.message).toBe(
+      `Listing configmaps in namespace shop at https://cluster.example.com:6443 (context 'dev', user 'deployer') failed: the proxy http://127.0.0.1:${proxyPort} (the cluster's proxy-url) refused the connection. Check that the proxy runs and this runner can reach it, or remove proxy-url.`,
+    );
+    expect(error.problem).toBe('proxy');
+  });
+
   it('says a host name does not resolve', async () => {
     const error = await listError(kubeconfig({ server: 'https://cluster.config-rollout.invalid:6443' }));
     expect(error.message).toBe(

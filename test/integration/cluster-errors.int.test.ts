@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRequestTimeout } from '../../src/cluster/api-client.js';
 import { ClusterError } from '../../src/cluster/cluster-error.js';
 import { loadKubeConfig } from '../../src/cluster/kube-config.js';
+import { watchObjects } from '../../src/cluster/object-watch.js';
 import { planChange } from '../../src/plan-change.js';
 import { kubeConfig, kubeconfigPath } from '../cluster/test-env.js';
 import { runCliAsync } from '../faults/run-cli-async.js';
@@ -256,6 +257,39 @@ describe('a plan whose cluster cannot be reached or refuses us', () => {
     expect(run.stderr).toBe(`config-rollout: ${notice}\n`);
     expect(run.stdout).toContain(`\n> ${notice}\n`);
     expect(run.stdout).toContain('1 ConfigMap changed');
+  });
+});
+
+describe('a watch refused for good', () => {
+  /** The message the watch gives up with. */
+  const fatal = (kubeconfig: string) =>
+    new Promise<string>((resolve) => {
+      const watch = watchObjects(
+        loadKubeConfig({ kubeconfigPath: kubeconfig }),
+        { path: '/api/v1/namespaces/shop/configmaps', apiVersion: 'v1', kind: 'ConfigMap' },
+        () => {},
+        (message) => {
+          watch.stop();
+          resolve(message);
+        },
+      );
+    });
+
+  it('stops with the message of the refusal, not a status code', async () => {
+    const server = kubeConfig().getCurrentCluster()!.server;
+    expect(await fatal(writeKubeconfig({ user: { name: 'deployer', fields: { token } } }))).toBe(
+      `Watching configmaps in namespace shop ${at(server, 'deployer')} the API server rejected the credentials (401 Unauthorized): the token of user 'deployer' is wrong or has expired. Put a valid token in the kubeconfig (for a ServiceAccount: kubectl create token NAME).`,
+    );
+    const plugin = { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'kubelogin' } };
+    const path = process.env['PATH'];
+    process.env['PATH'] = dirname(process.execPath);
+    try {
+      expect(await fatal(writeKubeconfig({ user: { name: 'aks', fields: plugin } }))).toBe(
+        `Watching configmaps in namespace shop ${at(server, 'aks')} the credential plugin 'kubelogin' that the kubeconfig's user runs is not on PATH. Set it up in a step before this one (on GitHub Actions: azure/use-kubelogin).`,
+      );
+    } finally {
+      process.env['PATH'] = path;
+    }
   });
 });
 
