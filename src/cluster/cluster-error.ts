@@ -171,7 +171,7 @@ function diagnose(error: unknown, target: Target, kc: KubeConfig): Diagnosis {
     // client-node rejects with the plugin's stderr as a bare Error, or with the SyntaxError of its output.
     if (code === undefined && isPlainError(error)) return pluginFailed(plugin, error);
   }
-  if (isTimeout(failures, code)) return withProxyHint(timedOut(kc), target);
+  if (isTimeout(failures, code)) return withProxyHint(timedOut(kc, failures, code), target);
   if (code === undefined) return other(error);
   return networkProblem(code, failures, target) ?? other(error);
 }
@@ -256,11 +256,24 @@ function pluginFailed(plugin: string, error: Error): Diagnosis {
   };
 }
 
-function timedOut(kc: KubeConfig): Diagnosis {
-  const seconds = requestTimeoutOf(kc) / 1000;
+/** Our own request deadline, or undici's for opening the connection (its message says how long it waited). */
+function timedOut(
+  kc: KubeConfig,
+  failures: Array<Record<string, unknown>>,
+  code: string | undefined,
+): Diagnosis {
+  const connectMs =
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+      ? /timeout: (\d+)\s*ms/.exec(failures.map((e) => String(e['message'])).join(' '))?.[1]
+      : undefined;
+  const what = connectMs
+    ? `the connection to the API server did not open within ${Number(connectMs) / 1000} s`
+    : code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+      ? 'the connection to the API server did not open in time'
+      : `the API server did not answer within ${requestTimeoutOf(kc) / 1000} s`;
   return {
     problem: 'timeout',
-    cause: `the API server did not answer within ${seconds} s (the requests were retried, to no avail)`,
+    cause: `${what} (the requests were retried, to no avail)`,
     wayOut:
       'The cluster may be private or behind a firewall that drops this runner: run on a runner inside its network, or allow the runner to reach it.',
   };

@@ -192,6 +192,21 @@ describe('a server that can not be reached', () => {
     expect(error.problem).toBe('proxy');
   });
 
+  it('says the connection was cut when the server closes it before answering', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const error = await listError(kubeconfig({ server: `https://127.0.0.1:${port}` }));
+      expect(error.message).toBe(
+        `Listing configmaps in namespace shop at https://127.0.0.1:${port} (context 'dev', user 'deployer') failed: the connection was closed before the API server answered. Something between this runner and the cluster (a firewall, load balancer or proxy) may be cutting it; check that the server address is the API server's.`,
+      );
+      expect(error.problem).toBe('connection-reset');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('says a host name does not resolve', async () => {
     const error = await listError(kubeconfig({ server: 'https://cluster.config-rollout.invalid:6443' }));
     expect(error.message).toBe(
