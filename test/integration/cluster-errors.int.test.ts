@@ -164,6 +164,25 @@ describe('a plan whose cluster cannot be reached or refuses us', () => {
         `${listing} ${at(server, 'someone')} the server's certificate has expired. The cluster's serving certificate needs renewing (or this machine's clock is wrong).`,
       );
     });
+
+    it('is not valid yet', async () => {
+      const server = await serve(
+        signCertificate(authority, {
+          name: 'future-server',
+          subject: '/CN=127.0.0.1',
+          extensions: serverExtensions('IP:127.0.0.1'),
+          validity: { start: '20990101000000Z', end: '20991231000000Z' },
+        }),
+      );
+      await expectPlanError(
+        writeKubeconfig({
+          server,
+          caData: base64File(authority.cert),
+          user: { name: 'someone', fields: { token } },
+        }),
+        `${listing} ${at(server, 'someone')} the server's certificate is not valid yet. Check this machine's clock (and the cluster's).`,
+      );
+    });
   });
 
   // The control plane's client CA is the one cluster.sh keeps beside the kubeconfig (not with an external cluster).
