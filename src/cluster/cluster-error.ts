@@ -73,7 +73,6 @@ export function rememberProxyEnvironment(kc: KubeConfig, env: NodeJS.ProcessEnv)
 /** Setup actions that put a credential plugin on a GitHub-hosted runner, by the plugin's file name. */
 const pluginSetup: Record<string, string> = {
   aws: 'aws-actions/configure-aws-credentials',
-  'aws-iam-authenticator': 'aws-actions/configure-aws-credentials',
   'gke-gcloud-auth-plugin':
     'google-github-actions/setup-gcloud with install_components: gke-gcloud-auth-plugin',
   gcloud: 'google-github-actions/setup-gcloud',
