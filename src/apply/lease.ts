@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { apiMessage, statusOf } from '../cluster/api-errors.js';
 import { ConflictError, type ClusterWriter, type ObjectRef } from '../cluster/cluster-writer.js';
@@ -6,11 +7,11 @@ import type { KubeObject } from '../plan/manifests.js';
 /** The Lease that says "an apply is running here": one per namespace a run writes in. */
 export const leaseName = 'config-rollout';
 
-/** A holder that stops renewing (a crashed run) loses the lease after this long. */
-export const leaseDurationSeconds = 30;
+/** A holder that stops renewing (a crashed run) loses the lease after this long (as leader election's default). */
+export const leaseDurationSeconds = 15;
 
 /** How often a held lease is renewed: well inside its duration, so a slow API server can't make it lapse. */
-const renewEveryMs = 10_000;
+const renewEveryMs = 5_000;
 
 /** How often a waiting run looks again. */
 const pollEveryMs = 1_000;
@@ -26,7 +27,8 @@ export function holderIdentity(change: string, env: NodeJS.ProcessEnv = process.
     env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
       ? `${env['GITHUB_REPOSITORY']} run ${env['GITHUB_RUN_ID']}`
       : `${hostname()} pid ${process.pid}`;
-  return `${run} (change ${change})`;
+  // Every run is its own holder, even a second run of the same change from the same process.
+  return `${run} (change ${change}, run ${randomBytes(3).toString('hex')})`;
 }
 
 const leaseRef = (namespace: string): ObjectRef => ({

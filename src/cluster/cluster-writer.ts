@@ -106,7 +106,7 @@ const conflictMessage = 'the object changed since it was read (409 Conflict)';
 
 interface StatusBody {
   message?: string;
-  details?: { causes?: { type?: string; message?: string; field?: string }[] };
+  details?: { causes?: { reason?: string; message?: string; field?: string }[] };
 }
 
 function statusBodyOf(error: unknown): StatusBody | undefined {
@@ -122,7 +122,7 @@ function statusBodyOf(error: unknown): StatusBody | undefined {
 export function fieldConflictsOf(error: unknown): { manager: string; field: string }[] {
   const causes = statusBodyOf(error)?.details?.causes ?? [];
   return causes
-    .filter((c) => c.type === 'FieldManagerConflict')
+    .filter((c) => c.reason === 'FieldManagerConflict')
     .map((c) => ({
       manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager',
       field: c.field ?? '',

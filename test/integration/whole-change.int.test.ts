@@ -15,6 +15,7 @@ import {
   waitRolledOut,
 } from './scenario.js';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { createApiRequest } from '../../src/cluster/api-request.js';
 
 const csa = 'kubectl-client-side-apply';
 
@@ -255,7 +256,7 @@ describe('whole-change apply', () => {
           log: (line) => log.push(line),
         }),
       );
-      expect(applied.result).toBe('applied');
+      expect(applied.result, `${applied.message}\n${log.join('\n')}`).toBe('applied');
       expect(applied.configMaps).toEqual([
         { ref: `${ns}/app-config-7h2k9`, outcome: 'pruned', keys: [] },
         { ref: `${ns}/app-config-c5m4t`, outcome: 'created', keys: ['LOG_LEVEL'] },
@@ -308,10 +309,18 @@ describe('whole-change apply', () => {
         );
         expect(result.result).toBe('applied');
         expect(result.workloads).toMatchObject([
-          { workload: `Deployment/${ns}/api`, action: 'none', outcome: 'healthy', restarted: true },
+          { workload: `Deployment/${ns}/api`, action: 'restart', outcome: 'healthy', restarted: true },
         ]);
         expect(Date.now() - started).toBeLessThan(55_000);
-        expect(result.objects).toBeUndefined();
+        // Its own step writes the Deployment: config-rollout says so and leaves it.
+        expect(result.objects).toEqual([
+          {
+            object: `Deployment/${ns}/api`,
+            outcome: 'not-written',
+            fields: ['spec.template.spec.containers[app].image'],
+            detail: 'apply-scope is config: your pipeline applies it',
+          },
+        ]);
       });
     });
 
@@ -336,24 +345,49 @@ describe('whole-change apply', () => {
     });
   });
 
-  it('lets one apply at a time hold a namespace: a second waits, then fails naming the holder', async () => {
+  it("lets one apply at a time hold a namespace: a second waits, or fails naming the holder; a crashed holder's lease expires", async () => {
     await withNamespace(async (ns) => {
       await createObjects(ns, baseConfig + apiYaml(), csa);
       await waitRolledOut('Deployment', ns, 'api');
       const dir = changeDir({ 'app.yaml': baseConfig + apiYaml() }, { 'app.yaml': headConfig + apiYaml() });
-      const first = applyChange(applySettings(dir, ns));
-      // The second starts once the first holds the lease, and may wait less than the first takes.
-      await waitForLease(ns);
-      const second = await applyChange(applySettings(dir, ns, { lockTimeoutMs: 1_500 }));
-      expect(second.result).toBe('failed');
-      expect(second.message).toMatch(
+
+      // Two applies of the same change at once: one waits for the other, and only one writes.
+      const logs: string[][] = [[], []];
+      const both = await Promise.all(
+        logs.map((log) => applyChange(applySettings(dir, ns, { log: (line) => log.push(line) }))),
+      );
+      expect(both.map((r) => r.result)).toEqual(['applied', 'applied']);
+      expect(both.map((r) => r.configMaps[0]!.outcome).sort()).toEqual(['patched', 'unchanged']);
+      expect(
+        logs.filter((log) => log.some((l) => l.includes('waiting for another apply to finish'))),
+      ).toHaveLength(1);
+
+      // A live holder that does not let go: the apply waits, then fails naming it; nothing is written.
+      const lease = (holder: string, renewedMsAgo: number) => {
+        const at = new Date(Date.now() - renewedMsAgo).toISOString().replace('Z', '000Z');
+        return {
+          metadata: { name: 'config-rollout' },
+          spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: at, acquireTime: at },
+        };
+      };
+      const request = createApiRequest(kubeConfig());
+      const leases = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+      await request('POST', leases, { body: lease('acme/shop run 42 (change 0123)', 0) });
+      const back = changeDir({ 'app.yaml': headConfig + apiYaml() }, { 'app.yaml': baseConfig + apiYaml() });
+      const refused = await applyChange(applySettings(back, ns, { lockTimeoutMs: 1_500 }));
+      expect(refused.result).toBe('failed');
+      expect(refused.message).toMatch(
         new RegExp(
-          `Nothing was changed: taking the apply lease failed: Another apply holds namespace ${ns}: .* \\(change [0-9a-f]{16}\\)`,
+          `^Nothing was changed: taking the apply lease failed: Another apply holds namespace ${ns}: acme/shop run 42 \\(change 0123\\) \\(lease ${ns}/config-rollout, renewed .*\\)\\. Waited 2s; run again once it has finished\\.$`,
         ),
       );
-      expect((await first).result).toBe('applied');
-      // Released: the next apply goes ahead at once.
-      expect((await applyChange(applySettings(dir, ns, { lockTimeoutMs: 1_500 }))).result).toBe('applied');
+      const data = (await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns })).data;
+      expect(data?.['LOG_LEVEL']).toBe('debug');
+
+      // A holder that crashed stopped renewing: once its lease has expired, an apply takes it over.
+      await request('DELETE', `${leases}/config-rollout`);
+      await request('POST', leases, { body: lease('a crashed run', 20_000) });
+      expect((await applyChange(applySettings(back, ns, { lockTimeoutMs: 1_500 }))).result).toBe('applied');
     });
   });
 
@@ -399,21 +433,6 @@ describe('whole-change apply', () => {
 
 /** The ConfigMap as the API server sends it, read as plain JSON (the typed client drops `__proto__`). */
 async function fetchConfigMapJson(namespace: string): Promise<{ data?: Record<string, string> }> {
-  const { createApiRequest } = await import('../../src/cluster/api-request.js');
   const request = createApiRequest(kubeConfig());
   return request('GET', `/api/v1/namespaces/${namespace}/configmaps/app-config`);
-}
-
-async function waitForLease(namespace: string): Promise<void> {
-  const { createApiRequest } = await import('../../src/cluster/api-request.js');
-  const request = createApiRequest(kubeConfig());
-  for (let i = 0; i < 300; i++) {
-    try {
-      await request('GET', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/config-rollout`);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error('the first apply never took its lease');
 }
