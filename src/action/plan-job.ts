@@ -53,7 +53,11 @@ export async function runPlanJob({
   const { plan, offlineNotice } = await planChangeOrOffline(
     { ...changeSettings(settings, base, workspace), cluster },
     settings.onUnreachable,
-  );
+  ).catch((error: unknown) => {
+    // Close the group first: the failure is then logged where it is seen, not folded away.
+    core.endGroup();
+    throw error;
+  });
   if (offlineNotice) core.warning(offlineNotice);
   for (const c of plan.consumers) core.info(`${c.workload}: ${c.action} — ${c.reasons.join(' ')}`);
   core.endGroup();
