@@ -1,6 +1,6 @@
 import type { KeyValues } from '../plan/configmap-patch.js';
 import type { KubeObject } from '../plan/manifests.js';
-import { retryOnConflict } from './retry-on-conflict.js';
+import { retryOnConflict } from '../cluster/retry-on-conflict.js';
 import type { ConfigMapSnapshot, SourceKind } from '../plan/configmaps.js';
 import type { ClusterWriter, ObjectRef } from '../cluster/cluster-writer.js';
 

@@ -7,7 +7,7 @@ import type { ApplyResult } from './apply-result.js';
 import { finishJournals, journalKept } from './finish-journals.js';
 import { updateJournal, type JournalObject } from './journal.js';
 import { podsWithHash, verify, type NewPodTest } from './roll-out.js';
-import { retryOnConflict } from './retry-on-conflict.js';
+import { retryOnConflict } from '../cluster/retry-on-conflict.js';
 import { journalObjects } from './take-journal.js';
 import { restoreConfig } from './write-config.js';
 

@@ -4,7 +4,7 @@ import { touchedKeys, type ConfigMapChange } from '../plan/configmap-diff.js';
 import { keyPatch, sameValues, valuesOf, type KeyValues } from '../plan/configmap-patch.js';
 import type { ConfigMapResult } from './apply-result.js';
 import type { ApplyRun } from './apply-run.js';
-import { retryOnConflict } from './retry-on-conflict.js';
+import { retryOnConflict } from '../cluster/retry-on-conflict.js';
 
 const label = (change: ConfigMapChange) =>
   `${change.kind.toLowerCase()}/${change.name} (${change.namespace})`;

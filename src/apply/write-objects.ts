@@ -5,7 +5,7 @@ import type { KubeObject } from '../plan/manifests.js';
 import type { ObjectChange } from '../plan/object-changes.js';
 import type { ObjectResult } from './apply-result.js';
 import type { ApplyRun } from './apply-run.js';
-import { retryOnConflict } from './retry-on-conflict.js';
+import { retryOnConflict } from '../cluster/retry-on-conflict.js';
 
 /** How long a CRD created by this change may take to be served before its objects are written. */
 const crdEstablishTimeoutMs = 30_000;

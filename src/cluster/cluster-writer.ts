@@ -7,6 +7,7 @@ import { defaultRetry, statusOf, withRetry, type RetryOptions } from './api-erro
 import { createApiRequest, type ApiRequest } from './api-request.js';
 import { ApiResources, resourcePath, type ResolvedResource } from './api-resources.js';
 import { liveConfigMap, liveSecret } from './live-state.js';
+import { ConflictError, retryOnConflict } from './retry-on-conflict.js';
 
 const mergePatch = 'application/merge-patch+json';
 const applyPatch = 'application/apply-patch+yaml';
@@ -14,8 +15,7 @@ const applyPatch = 'application/apply-patch+yaml';
 /** Field manager recorded on every write, so `managedFields` say who changed what. */
 export const fieldManager = 'config-rollout';
 
-/** A write refused because the object changed since it was read (HTTP 409). */
-export class ConflictError extends Error {}
+export { ConflictError };
 
 /** A server-side apply refused because fields it sets are owned by other managers. */
 export class FieldConflictError extends Error {
@@ -251,16 +251,14 @@ export function createClusterWriter(kc: KubeConfig, options: ClusterWriterOption
       const path = await pathOf(ref);
       // No precondition here, so a 409 is the API server losing a race with a controller's status update:
       // sending the same patch again is safe and is what kubectl does.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const item = await conflicts(() =>
+      const item = await retryOnConflict(
+        () =>
+          conflicts(() =>
             request<KubeObject>('PATCH', path, { body, contentType: mergePatch, query: writeQuery }),
-          );
-          return typed(item, ref.apiVersion, kind)!;
-        } catch (error) {
-          if (!(error instanceof ConflictError) || attempt >= retry.attempts) throw error;
-        }
-      }
+          ),
+        { retries: retry.attempts - 1 },
+      );
+      return typed(item, ref.apiVersion, kind)!;
     },
     readObject,
     applyObject: async (body, { force = false } = {}) => {

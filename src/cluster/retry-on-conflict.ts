@@ -1,4 +1,5 @@
-import { ConflictError } from '../cluster/cluster-writer.js';
+/** A write refused because the object changed since it was read (HTTP 409). */
+export class ConflictError extends Error {}
 
 /** How many times a write is re-read and tried again after a 409. */
 export const maxConflictRetries = 5;

@@ -20,7 +20,12 @@ const head = objects(testdata('whole-change-head.yaml'), 'head.yaml');
 const options: DeployOptions = { scope: 'all', prune: false, deletePods: false, secrets: false };
 
 function deployOf(overrides: Partial<DeployOptions> = {}, live?: LiveState) {
-  const plan = planRollout({ base, head, live, options: { volumeMounts: 'restart' } });
+  const plan = planRollout({
+    base,
+    head,
+    live,
+    options: { volumeMounts: 'restart', applyScope: overrides.scope ?? 'all' },
+  });
   return {
     plan,
     deploy: planDeploy({ plan, objects: plan.objects, head, live, options: { ...options, ...overrides } }),
