@@ -279,6 +279,8 @@ function parseChunkFast(
   const items = isPlainObject(value) && Array.isArray(value['items']) ? value['items'] : undefined;
   let itemLines: number[] | undefined;
   if (items && isPlainObject(value) && isListKind(value)) {
+    // The lines of a List's items are found at the top level only: a List inside a List takes the exact path.
+    if (items.some((item) => isPlainObject(item) && isListKind(item))) return false;
     itemLines = listItemLines(lines).map((i) => chunk.firstLine + i);
     if (itemLines.length !== items.length) return false;
   }
@@ -308,14 +310,19 @@ function listItemLines(lines: readonly string[]): number[] {
   return found;
 }
 
-/** The line (0-based within the chunk) of `key:` at or after `from`, or `from` when it can't be told. */
-function keyLineIn(lines: readonly string[], key: string, from: number): number {
+/**
+ * The line (0-based within the chunk) of a data key `key:` in the object starting at `objectLine`, or that line
+ * when it can't be told. The search starts at the first data field, so a label of the same name is not taken.
+ */
+function keyLineIn(lines: readonly string[], key: string, objectLine: number): number {
+  const field = lines.findIndex((l, i) => i >= objectLine && /^(?:data|binaryData|stringData)\s*:/.test(l));
+  const from = field === -1 ? objectLine : field;
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^\\s*(?:-\\s+)?(?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
   for (let i = from; i < lines.length; i++) if (pattern.test(lines[i]!)) return i;
   const inline = new RegExp(`[{,\\s](?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
   for (let i = from; i < lines.length; i++) if (inline.test(lines[i]!)) return i;
-  return from;
+  return objectLine;
 }
 
 /** The exact path: the `yaml` library's AST, with precise errors and bounded alias expansion. */
@@ -541,14 +548,16 @@ function lazy(make: () => (key: string) => number): (key: string) => number {
 }
 
 function dataKeyLines(node: YamlNode, lineOf: (offset: number) => number): Record<string, number> {
-  const lines: Record<string, number> = {};
+  // No prototype: a key named `__proto__` is a key. A key in two fields is where it is first written, as the
+  // fast path finds it.
+  const lines: Record<string, number> = Object.create(null) as Record<string, number>;
   if (!isMap(node)) return lines;
   for (const field of ['data', 'binaryData', 'stringData']) {
     const map = node.get(field, true);
     if (!isMap(map)) continue;
     for (const pair of map.items) {
       const key = pair.key as YamlNode & { value?: unknown };
-      if (key?.range && key.value !== undefined) lines[String(key.value)] = lineOf(key.range[0]);
+      if (key?.range && key.value !== undefined) lines[String(key.value)] ??= lineOf(key.range[0]);
     }
   }
   return lines;

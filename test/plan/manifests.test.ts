@@ -116,6 +116,28 @@ describe('parseManifests', () => {
     expect(['a', 'b', 'c'].map((k) => r.objects[0]!.lineOfKey(k))).toEqual([5, 6, 9]);
   });
 
+  it.each([false, true])(
+    'finds a data key at its line, not at a label of the same name (exact: %s)',
+    (exact) => {
+      const text =
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    app: web\n    __proto__: x\ndata:\n  app: "1"\n  __proto__: "2"\nbinaryData:\n  app: AAAA\n';
+      const [object] = parseManifests([{ path: 'c.yaml', text }], {
+        defaultNamespace: 'default',
+        exact,
+      }).objects;
+      expect([object!.lineOfKey('app'), object!.lineOfKey('__proto__'), object!.lineOfKey('none')]).toEqual([
+        9, 10, 1,
+      ]);
+    },
+  );
+
+  it.each([false, true])('gives an object in a List inside a List its own line (exact: %s)', (exact) => {
+    const text =
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n';
+    const parsed = parseManifests([{ path: 'l.yaml', text }], { defaultNamespace: 'default', exact });
+    expect(parsed.objects.map((o) => [o.name, o.source.line])).toEqual([['c', 7]]);
+  });
+
   it('reads YAML 1.1 booleans as Kubernetes does', () => {
     const r = parse(
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: yes\n  b: 2024-01-01\n',

@@ -1,0 +1,51 @@
+// parseManifests reads most documents with a fast parser and falls back to the exact one (the `yaml` library's
+// AST) for anchors, errors and anything unusual. Both must read every file the same way: objects, where they
+// were written (down to each data key's line), notes and errors. The hostile corpus and the fixtures are the input.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from '../../src/plan/manifests.js';
+
+const folders = ['test/bad-inputs/corpus', 'test/bad-inputs/good', 'test/testdata'];
+/**
+ * Known to differ: line breaks that are a lone CR (old Mac files) are line breaks to js-yaml, as the YAML spec
+ * says, and a syntax error to the `yaml` library.
+ */
+const differ = new Set(['test/bad-inputs/corpus/cr-only.yaml']);
+const files = folders
+  .flatMap((folder) =>
+    readdirSync(new URL(`../../${folder}/`, import.meta.url))
+      .filter((f) => /\.(ya?ml|json)$/.test(f))
+      .map((f) => `${folder}/${f}`),
+  )
+  .filter((f) => !differ.has(f));
+
+function read(path: string, exact: boolean) {
+  const text = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+  const parsed = parseManifests([{ path, text }], { defaultNamespace: 'default', exact });
+  return {
+    objects: parsed.objects.map((o) => {
+      const body = o.body as Record<string, unknown>;
+      const keys = ['data', 'binaryData', 'stringData'].flatMap((field) =>
+        typeof body[field] === 'object' && body[field] !== null ? Object.keys(body[field]) : [],
+      );
+      return {
+        id: [o.apiVersion, o.kind, o.namespace, o.name],
+        source: o.source,
+        body: o.body,
+        keyLines: keys.map((k) => [k, o.lineOfKey(k)]),
+      };
+    }),
+    notes: parsed.notes,
+    errors: parsed.errors,
+  };
+}
+
+describe('the fast and the exact YAML path', () => {
+  it('read the corpus: there is one', () => {
+    expect(files.length).toBeGreaterThan(60);
+  });
+
+  it.each(files)('agree on %s', (path) => {
+    expect(read(path, false)).toEqual(read(path, true));
+  });
+});
