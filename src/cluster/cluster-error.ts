@@ -233,7 +233,9 @@ function pluginNotRunnable(plugin: string, code: string): Diagnosis {
     };
   return {
     problem: 'credential-plugin-missing',
-    cause: `the credential plugin '${plugin}' that the kubeconfig's user runs is not on PATH`,
+    cause: plugin.includes('/')
+      ? `the credential plugin '${plugin}' that the kubeconfig's user runs does not exist`
+      : `the credential plugin '${plugin}' that the kubeconfig's user runs is not on PATH`,
     wayOut: setup
       ? `Set it up in a step before this one (on GitHub Actions: ${setup}).`
       : 'Install it on the runner in a step before this one, or use a kubeconfig with a token.',

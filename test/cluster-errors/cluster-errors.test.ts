@@ -227,4 +227,15 @@ describe('a server that can not be reached', () => {
     );
     expect(error.problem).toBe('credential-plugin-missing');
   });
+
+  it('says a credential plugin named by its path does not exist', async () => {
+    const port = await closedPort();
+    const user = `    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: /nonexistent/bin/gke-gcloud-auth-plugin`;
+    const error = await listError(kubeconfig({ server: `https://127.0.0.1:${port}`, user }));
+    expect(error.message).toBe(
+      `Listing configmaps in namespace shop at https://127.0.0.1:${port} (context 'dev', user 'deployer') failed: the credential plugin '/nonexistent/bin/gke-gcloud-auth-plugin' that the kubeconfig's user runs does not exist. Set it up in a step before this one (on GitHub Actions: google-github-actions/setup-gcloud with install_components: gke-gcloud-auth-plugin).`,
+    );
+  });
 });
