@@ -27,29 +27,40 @@ export async function applyChange(settings: ApplySettings): Promise<ApplyResult>
   phase('prepare');
   const prepared = await prepareApply(settings);
   if (!('deploy' in prepared)) return prepared;
-  const run = prepared;
+  let run = prepared;
+  if (settings.dryRun) return deploy(run);
 
-  let lease: LeaseHold | undefined;
-  if (!settings.dryRun) {
-    phase('lock');
+  phase('lock');
+  const leases: LeaseHold[] = [];
+  const identity = holderIdentity(run.deploy.changeId);
+  const lock = async (namespaces: readonly string[]) => {
+    const lease = await holdLeases(run.cluster, namespaces, identity, {
+      timeoutMs: settings.lockTimeoutMs ?? defaultLockTimeoutMs,
+      log: settings.log,
+    });
+    leases.push(lease);
+    return lease;
+  };
+  try {
+    const held = new Set([...namespacesOf(run), run.home]);
     try {
-      lease = await holdLeases(
-        run.cluster,
-        [...new Set([...namespacesOf(run), run.home])],
-        holderIdentity(run.deploy.changeId),
-        {
-          timeoutMs: settings.lockTimeoutMs ?? defaultLockTimeoutMs,
-          log: settings.log,
-        },
-      );
+      const lease = await lock([...held]);
+      if (lease.waited) {
+        // Another apply ran meanwhile: what this run planned may be out of date. Plan again, under the lease.
+        settings.log('another apply finished meanwhile: planning again');
+        phase('prepare');
+        const again = await prepareApply(settings);
+        if (!('deploy' in again)) return again;
+        run = again;
+        const more = namespacesOf(run).filter((n) => !held.has(n));
+        if (more.length > 0) await lock(more);
+      }
     } catch (error) {
       return nothingChanged(settings, 'taking the apply lease', error);
     }
-  }
-  try {
     return await deploy(run);
   } finally {
-    await lease?.release();
+    for (const lease of leases) await lease.release();
   }
 }
 

@@ -17,6 +17,8 @@ const renewEveryMs = 5_000;
 const pollEveryMs = 1_000;
 
 export interface LeaseHold {
+  /** Another apply held a namespace first: the cluster may have changed since this run planned. */
+  waited: boolean;
   /** Stop renewing and give the leases back (best effort: an unreleased lease expires anyway). */
   release(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function holdLeases(
 ): Promise<LeaseHold> {
   const now = options.now ?? Date.now;
   const held = new Map<string, KubeObject>();
+  let waited = false;
   const release = async () => {
     clearInterval(timer);
     for (const [namespace, lease] of held) {
@@ -126,6 +129,7 @@ export async function holdLeases(
           }
           if (!said) options.log(`namespace ${namespace}: waiting for another apply to finish (${holder})`);
           said = true;
+          waited = true;
           await new Promise((resolve) => setTimeout(resolve, pollEveryMs));
           continue;
         }
@@ -144,7 +148,7 @@ export async function holdLeases(
     await release();
     throw error;
   }
-  return { release };
+  return { waited, release };
 }
 
 /** Another run holds a namespace for longer than we may wait. */

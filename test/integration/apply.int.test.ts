@@ -189,20 +189,4 @@ describe('apply', () => {
       ]);
     });
   });
-
-  it('refuses to apply a change to a `__proto__` key, and writes nothing', async () => {
-    await withNamespace(async (ns) => {
-      // In an object literal `__proto__:` would set the prototype: the data comes from JSON.
-      const data = (level: string) => JSON.parse(`{"__proto__": "${level}", "LEVEL": "${level}"}`);
-      const before = configMapYaml('app-config', data('info'));
-      await createObjects(ns, before);
-      const dir = changeDir({ 'c.yaml': before }, { 'c.yaml': configMapYaml('app-config', data('debug')) });
-      const result = await applyChange(applySettings(dir, ns));
-      expect(result.result).toBe('failed');
-      expect(result.message).toContain("can't apply a key of that name yet");
-      expect(result.configMaps).toEqual([]);
-      const live = await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns });
-      expect(live.data?.['LEVEL']).toBe('info');
-    });
-  });
 });
