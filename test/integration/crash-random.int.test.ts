@@ -11,7 +11,15 @@ import { configHashAnnotation } from '../../src/plan/config-hash.js';
 import { failureLabels, kubeconfigPath, waitFor, withNamespace } from '../cluster/test-env.js';
 import { repoRoot } from '../cli/run-cli.js';
 import { limiter } from '../../src/concurrency-limit.js';
-import { appsApi, applySettings, changeDir, configMapYaml, coreApi, createObjects } from './scenario.js';
+import {
+  appsApi,
+  applySettings,
+  changeDir,
+  configMapYaml,
+  coreApi,
+  createObjects,
+  serviceYaml,
+} from './scenario.js';
 
 const seed = Number(process.env['CONFIG_ROLLOUT_CRASH_SEED'] ?? 7_231_123);
 const runs = 24;
@@ -80,16 +88,6 @@ ${template('db')}`;
 const manifests = (data: Record<string, string>, crash: boolean) =>
   configMapYaml('app-config', data) + workloads(crash);
 
-const serviceYaml = `---
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-spec:
-  selector: {app: api}
-  ports: [{port: 80}]
-`;
-
 /**
  * The whole-change variant's head: the Deployment also gets a new image (written whole, server-side apply,
  * config hash in the same write) and a Service is added, so kills land in the object and workload writes too.
@@ -97,7 +95,7 @@ spec:
 const wholeHead = (data: Record<string, string>, crash: boolean) =>
   configMapYaml('app-config', data) +
   workloads(crash).replace('example.com/app:1', 'example.com/app:2') +
-  serviceYaml;
+  serviceYaml('api');
 
 interface Plan {
   run: number;

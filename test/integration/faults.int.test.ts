@@ -12,7 +12,15 @@ import { kubeconfigPath, waitFor, withNamespace } from '../cluster/test-env.js';
 import { startApiProxy, type ApiProxy, type Fault, type FaultRule } from '../faults/api-proxy.js';
 import { limiter } from '../../src/concurrency-limit.js';
 import { runCliAsync } from '../faults/run-cli-async.js';
-import { appsApi, applySettings, changeDir, configMapYaml, coreApi, createObjects } from './scenario.js';
+import {
+  appsApi,
+  applySettings,
+  changeDir,
+  configMapYaml,
+  coreApi,
+  createObjects,
+  serviceYaml,
+} from './scenario.js';
 
 /** Short enough that a stalled request costs little; the product's default is 30 s. */
 const requestTimeoutMs = 2_000;
@@ -87,16 +95,6 @@ function manifests(data: typeof baseData, crashAfterRestart: boolean): string {
   );
 }
 
-const serviceYaml = `---
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-spec:
-  selector: {app: api}
-  ports: [{port: 80}]
-`;
-
 /**
  * The whole-change variant: the head also adds a Service and gives the Deployment a new image, so apply writes
  * an object and the workload itself (server-side apply), not only ConfigMaps and a restart. Its new pods carry
@@ -112,7 +110,7 @@ function wholeChange(data: typeof baseData, crashAfterRestart: boolean, side: 'b
     '---\n' +
     configMapYaml('extra-config', data['extra-config']) +
     workload +
-    (side === 'head' ? serviceYaml : '')
+    (side === 'head' ? serviceYaml('api') : '')
   );
 }
 

@@ -143,3 +143,16 @@ ${replicas}${service}${options.extraSpec ?? ''}  selector:
         envFrom: [{configMapRef: {name: ${configMap}}}]
 `;
 }
+
+/** A Service selecting `app: <name>`: the object a whole-change test adds besides config and workloads. */
+export function serviceYaml(name: string): string {
+  return `---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+spec:
+  selector: {app: ${name}}
+  ports: [{port: 80}]
+`;
+}

@@ -13,6 +13,7 @@ import {
   coreApi,
   createObjects,
   waitRolledOut,
+  serviceYaml,
 } from './scenario.js';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { createApiRequest } from '../../src/cluster/api-request.js';
@@ -51,16 +52,6 @@ rules:
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [${verbs}]
-`;
-
-const serviceYaml = `---
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 80, targetPort: 8080}]
 `;
 
 async function replicaSetsOf(
@@ -106,7 +97,7 @@ describe('whole-change apply', () => {
             headConfig +
             apiYaml({ image: 'example.com/api:2', env: '        env: [{name: FEATURE_X, value: "on"}]\n' }) +
             roleYaml('get, list') +
-            serviceYaml,
+            serviceYaml('api'),
         },
       );
 
@@ -196,7 +187,7 @@ describe('whole-change apply', () => {
             headConfig +
             apiYaml({ image: 'example.com/api:2', labels: crashing }) +
             roleYaml('get, list') +
-            serviceYaml,
+            serviceYaml('api'),
         },
       );
       const result = await applyChange(applySettings(dir, ns));
