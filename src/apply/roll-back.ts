@@ -51,8 +51,9 @@ export async function rollBack(run: ApplyRun, failures: readonly string[]): Prom
         const previousHash = templateHashOf(entry.previous ?? undefined, step.workload);
         watches.push({ step, isNew: step.hash ? podsWithHash(previousHash) : () => false });
       } else if (step.type === 'restart' || step.type === 'delete-pods') {
-        const previous =
-          run.journals.get(step.workload.namespace)?.journal.workloads[id]?.previousHash ?? step.previousHash;
+        // What the journal recorded before the first run (null: no hash then); this run's reading otherwise.
+        const recordedHash = run.journals.get(step.workload.namespace)?.journal.workloads[id];
+        const previous = recordedHash ? recordedHash.previousHash : step.previousHash;
         // This run's restarts, and those an interrupted earlier run of this change made (the hash found at the
         // start of this run is not the one recorded before the first run).
         if (!run.attempted.has(id) && step.previousHash === previous) continue;
@@ -161,7 +162,8 @@ async function restoreObject(run: ApplyRun, entry: JournalObject): Promise<boole
     ? `${entry.ref.kind}/${entry.ref.namespace}/${entry.ref.name}`
     : `${entry.ref.kind}/${entry.ref.name}`;
   if (!entry.existed || !entry.previous) {
-    await patient.deleteObject(entry.ref).catch((error: unknown) => {
+    // A 409 on a delete without preconditions is the API server losing a race: ask again.
+    await retryOnConflict(() => patient.deleteObject(entry.ref)).catch((error: unknown) => {
       // Its kind is gone (a CRD of this change, removed first): so is the object.
       if (!(error instanceof UnknownKindError)) throw error;
     });

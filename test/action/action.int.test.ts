@@ -268,6 +268,39 @@ describe('the action through dist/index.js', () => {
     });
   });
 
+  it('gives the GitHub Deployment a final status when the merge cannot even be applied', async () => {
+    await withNamespace(async (ns) => {
+      const repo = new Checkout();
+      const base = repo.commit(manifests({ LEVEL: 'info' }));
+      await createObjects(ns, Object.values(manifests({ LEVEL: 'info' })).join('---\n'));
+      // A head whose manifests don't parse: apply stops before it changes anything.
+      const head = repo.commit({ ...manifests({ LEVEL: 'debug' }), 'k8s/broken.yaml': 'a: [\n' });
+      const before = github.deployments.length;
+      const run = await runAction({
+        checkout: repo,
+        eventName: 'push',
+        payload: pushEvent(base, head),
+        inputs: {
+          manifests: 'k8s/',
+          namespace: ns,
+          kubeconfig: readFileSync(kubeconfigPath(), 'utf8'),
+          'github-token': token,
+          environment: 'production',
+        },
+        apiUrl: github.url,
+        sha: head,
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toContain('k8s/broken.yaml');
+      expect(github.deployments.slice(before).map((x) => x.statuses.map((s) => s.state))).toEqual([
+        ['in_progress', 'failure'],
+      ]);
+      expect((await coreApi().readNamespacedConfigMap({ name: 'app-config', namespace: ns })).data).toEqual({
+        LEVEL: 'info',
+      });
+    });
+  });
+
   it('rolls back a failing rollout on merge and fails the step', async () => {
     await withNamespace(async (ns) => {
       const repo = new Checkout();
