@@ -83,7 +83,7 @@ export function planRollout(input: PlanInput): Plan {
 
   const refs = [...new Set([...base.byRef.keys(), ...head.byRef.keys()])].sort();
   const configMaps = refs.map((ref) =>
-    diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null),
+    diffConfigMap(base.byRef.get(ref) ?? null, head.byRef.get(ref) ?? null, input.options.fingerprintKey),
   );
   findings.push(...configMaps.flatMap(immutableFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));

@@ -61,10 +61,8 @@ describe('planToJson', () => {
     expect(JSON.stringify(json)).not.toMatch(/"(old|new|admin|debug|info)"/);
   });
 
-  // planRollout drops options.fingerprintKey (src/plan/plan.ts calls diffConfigMap without it), so Secret
-  // fingerprints are HMACs under the empty key: the same in every run and open to a dictionary look-up. This test
-  // states the contract; it is marked as failing until plan.ts passes the key on.
-  it.fails('fingerprints Secret values under the run key given in the options', () => {
+  // Under the empty key, fingerprints would be the same in every run and open to a dictionary look-up.
+  it('fingerprints Secret values under the run key given in the options', () => {
     expect(secretOf(planWithSecrets()).fingerprints).toEqual({
       base: { password: fingerprint('old', 'k'), user: fingerprint('admin', 'k') },
       head: { password: fingerprint('new', 'k'), user: fingerprint('admin', 'k') },
