@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestParseCache, parseManifests } from '../../src/plan/manifests.js';
+import { isClusterScoped, ManifestParseCache, parseManifests } from '../../src/plan/manifests.js';
 
 const parse = (text: string, path = 'a.yaml') =>
   parseManifests([{ path, text }], { defaultNamespace: 'team' });
@@ -180,6 +180,58 @@ describe('parseManifests', () => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.message).toMatch(/alias/i);
   });
+});
+
+describe('cluster-scoped kinds', () => {
+  const clusterScoped = [
+    'APIService',
+    'CertificateSigningRequest',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'ComponentStatus',
+    'CSIDriver',
+    'CSINode',
+    'CustomResourceDefinition',
+    'FlowSchema',
+    'IngressClass',
+    'MutatingAdmissionPolicy',
+    'MutatingAdmissionPolicyBinding',
+    'MutatingWebhookConfiguration',
+    'Namespace',
+    'Node',
+    'PersistentVolume',
+    'PodSecurityPolicy',
+    'PriorityClass',
+    'PriorityLevelConfiguration',
+    'RuntimeClass',
+    'StorageClass',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+    'ValidatingWebhookConfiguration',
+    'VolumeAttachment',
+    'ClusterIssuer',
+    'FelixConfiguration',
+    'GlobalNetworkPolicy',
+    'GlobalNetworkSet',
+    'IPPool',
+    'BGPConfiguration',
+    'ClusterInformation',
+    'KubeControllersConfiguration',
+  ];
+  // A namespace written on a cluster-scoped object is ignored by the API server: the object has none.
+  it.each(clusterScoped)('%s has no namespace', (kind) => {
+    const text = `apiVersion: example/v1\nkind: ${kind}\nmetadata: {name: x, namespace: ns}\n`;
+    const parsed = parseManifests([{ path: 'x.yaml', text }], { defaultNamespace: 'default' });
+    expect(parsed.objects.map((o) => [o.kind, o.namespace])).toEqual([[kind, null]]);
+    expect(isClusterScoped(kind)).toBe(true);
+  });
+
+  it.each(['Role', 'Ingress', 'PersistentVolumeClaim', 'Certificate', 'NetworkPolicy'])(
+    '%s is namespaced',
+    (kind) => {
+      expect(isClusterScoped(kind)).toBe(false);
+    },
+  );
 });
 
 describe('ManifestParseCache', () => {
