@@ -81,6 +81,24 @@ describe('value diff edges', () => {
 });
 
 describe('comment edges', () => {
+  it('lists findings when no ConfigMap changes', () => {
+    const p = planRollout({
+      base: testdataObjects('configmap-base.yaml'),
+      head: testdataObjects('configmap-head-same.yaml'),
+      options: { volumeMounts: 'restart' },
+    });
+    const finding = {
+      severity: 'warning' as const,
+      code: 'drift' as const,
+      message: 'm',
+      file: null,
+      line: null,
+    };
+    expect(renderPlanComment({ ...p, findings: [finding] })).toContain(
+      'No ConfigMap changes in this change: nothing to restart.\n\n#### Findings\n\n- ⚠️ **drift** — m\n',
+    );
+  });
+
   it('joins the reasons of a workload in one cell', () => {
     const p = plan();
     const consumers = [
