@@ -8,7 +8,7 @@ import {
   type DeployOptions,
   type RolloutStep,
 } from '../../src/plan/deploy-plan.js';
-import { handOverFields, unionFields } from '../../src/plan/field-ownership.js';
+import { handOverFields, ownedChangedFields, unionFields } from '../../src/plan/field-ownership.js';
 import { changedFields, diffObjects, writePhaseOf } from '../../src/plan/object-changes.js';
 import { planRollout, type LiveState } from '../../src/plan/plan.js';
 import { containsFields } from '../../src/plan/template-match.js';
@@ -265,5 +265,69 @@ describe('templateHashOf', () => {
     );
     const workload = toWorkload(d!.body, 'default', null)!;
     expect(templateHashOf(d!.body, workload)).toBe('abc');
+  });
+});
+
+describe('ownedChangedFields', () => {
+  const live = {
+    metadata: {
+      name: 'api',
+      managedFields: [
+        {
+          manager: 'helm',
+          operation: 'Update',
+          fieldsV1: {
+            'f:spec': {
+              'f:replicas': {},
+              'f:template': {
+                'f:spec': {
+                  'f:containers': {
+                    'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:args': {} },
+                  },
+                },
+              },
+            },
+          },
+        },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          subresource: 'status',
+          fieldsV1: { 'f:status': { 'f:replicas': {} } },
+        },
+      ],
+    },
+    spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'a:1', args: ['x'] }] } } },
+    status: { replicas: 3 },
+  };
+
+  it('names the fields another manager owns that the change sets to a new value', () => {
+    const desired = {
+      spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'a:2', args: ['x'] }] } } },
+      status: { replicas: 1 },
+    };
+    expect(ownedChangedFields(live, desired)).toEqual([
+      { manager: 'helm', field: 'spec.template.spec.containers[name=app].image' },
+    ]);
+  });
+
+  it('finds no conflict in fields the change leaves out or keeps, nor in status', () => {
+    expect(
+      ownedChangedFields(live, {
+        spec: { template: { spec: { containers: [{ name: 'other', image: 'b' }] } } },
+      }),
+    ).toEqual([]);
+    expect(ownedChangedFields(live, { spec: { replicas: '3' } })).toEqual([]);
+    expect(ownedChangedFields(live, { spec: { replicas: 5 } })).toEqual([
+      { manager: 'helm', field: 'spec.replicas' },
+    ]);
+    expect(ownedChangedFields({ metadata: {} }, { spec: { replicas: 5 } })).toEqual([]);
+  });
+
+  it('compares atomic lists whole', () => {
+    const desired = { spec: { template: { spec: { containers: [{ name: 'app', args: ['y'] }] } } } };
+    expect(ownedChangedFields(live, desired)).toEqual([
+      { manager: 'helm', field: 'spec.template.spec.containers[name=app].args' },
+    ]);
   });
 });
