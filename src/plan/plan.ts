@@ -63,6 +63,8 @@ export interface Plan {
   drift: ConfigMapDrift[];
   /** True when the plan was made against a cluster. */
   live: boolean;
+  /** What the merge writes: `config` leaves the other objects and workloads to the pipeline's own step. */
+  applyScope: ApplyScope;
 }
 
 export function planRollout(input: PlanInput): Plan {
@@ -159,6 +161,7 @@ export function planRollout(input: PlanInput): Plan {
     findings: sortFindings(findings),
     drift,
     live: live !== undefined,
+    applyScope: input.options.applyScope ?? 'all',
   };
 }
 

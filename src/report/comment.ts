@@ -76,12 +76,12 @@ function render(plan: Plan, context: CommentContext, detail: Detail): string {
   for (const notice of context.notices ?? []) parts.push(`> ${escapeText(notice)}`);
   if (changed.length === 0) {
     parts.push('No ConfigMap changes in this change: nothing to restart.');
-    parts.push(...objectsSection(plan.objects, detail));
+    parts.push(...objectsSection(plan, detail));
     parts.push(...findingsSection(plan.findings, detail));
     return parts.join('\n\n') + '\n';
   }
   parts.push(...workloadsSection(plan.consumers, detail));
-  parts.push(...objectsSection(plan.objects, detail));
+  parts.push(...objectsSection(plan, detail));
   parts.push(...findingsSection(plan.findings, detail));
   parts.push(...configMapsSection(changed, detail));
   if (detail !== detailLevels[0]) parts.push(summarisedNote(context));
@@ -111,7 +111,10 @@ function headline(plan: Plan): string {
   ];
   if (other > 0) facts.push(`${plural(other, 'workload')} need${other === 1 ? 's' : ''} other action`);
   const objects = plan.objects.filter((o) => o.change !== 'removed').length;
-  if (objects > 0) facts.push(`${plural(objects, 'other object')} written`);
+  if (objects > 0)
+    facts.push(
+      `${plural(objects, 'other object')} ${plan.applyScope === 'config' ? 'left to your pipeline' : 'written'}`,
+    );
   if (blockers > 0) facts.push(`**${plural(blockers, 'blocker')}**`);
   if (warnings > 0) facts.push(plural(warnings, 'warning'));
   const verdict =
@@ -151,8 +154,12 @@ const objectVerbs: Record<ObjectChange['change'], string> = {
   removed: 'removes (deleted with `prune`, else kept)',
 };
 
-/** What the merge writes besides config: one line per object, with the fields that change. */
-function objectsSection(objects: readonly ObjectChange[], detail: Detail): string[] {
+/**
+ * What the merge writes besides config, one line per object with the fields that change; with apply-scope config
+ * the same list is what the pipeline's own step must apply (config-rollout writes none of it).
+ */
+function objectsSection(plan: Pick<Plan, 'objects' | 'applyScope'>, detail: Detail): string[] {
+  const { objects } = plan;
   if (objects.length === 0) return [];
   const shown = objects.slice(0, detail.rows);
   const lines = shown.map((o) => {
@@ -161,7 +168,11 @@ function objectsSection(objects: readonly ObjectChange[], detail: Detail): strin
   });
   if (objects.length > shown.length)
     lines.push(`- …and ${plural(objects.length - shown.length, 'more object')}.`);
-  return ['#### Other objects the merge writes', lines.join('\n')];
+  const title =
+    plan.applyScope === 'config'
+      ? '#### Other objects in this change (apply-scope is config: your pipeline applies them, config-rollout does not)'
+      : '#### Other objects the merge writes';
+  return [title, lines.join('\n')];
 }
 
 function findingsSection(findings: readonly Finding[], detail: Detail): string[] {

@@ -42,6 +42,16 @@ const objects = [
 ];
 
 describe('the plan comment lists the other objects the merge writes', () => {
+  it('says the pipeline applies them, not the merge, with apply-scope config', () => {
+    const text = renderPlanComment({ ...withObjects(objects), applyScope: 'config' });
+    expect(text).toContain(
+      '#### Other objects in this change (apply-scope is config: your pipeline applies them, config-rollout does not)\n\n- changes `Service/shop/api`',
+    );
+    expect(text).toContain('2 other objects left to your pipeline');
+    expect(text).not.toContain('Other objects the merge writes');
+    expect(text).not.toContain('other objects written');
+  });
+
   it('says what each one does, with the fields that change, and counts those written', () => {
     const text = renderPlanComment(withObjects(objects));
     expect(text).toContain(
