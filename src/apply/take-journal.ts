@@ -92,7 +92,9 @@ export async function takeJournal(run: ApplyRun): Promise<ApplyResult | undefine
   const namespaces = [...entries.keys()].filter((n) => n !== run.home).sort();
   try {
     for (const namespace of [...namespaces, run.home]) {
-      const journal = entries.get(namespace)!;
+      // The home namespace keeps a journal only when something is recorded there (or was moved there above).
+      const journal = entries.get(namespace);
+      if (!journal) continue;
       const existing = await readJournal(cluster, namespace, journalKinds).catch((error: unknown) => {
         if (statusOf(error) === 404) return undefined;
         throw error;

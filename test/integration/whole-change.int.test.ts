@@ -382,6 +382,29 @@ describe('whole-change apply', () => {
     });
   });
 
+  it('applies manifests that name their namespace while --namespace names another (no journal there)', async () => {
+    await withNamespace(async (ns) => {
+      await createObjects(ns, baseConfig + apiYaml(), csa);
+      await waitRolledOut('Deployment', ns, 'api');
+      const named = (yaml: string) =>
+        yaml.replace(/metadata:\n  name: (\S+)\n/g, `metadata:\n  name: $1\n  namespace: ${ns}\n`);
+      const dir = changeDir(
+        { 'a.yaml': named(baseConfig + apiYaml()) },
+        { 'a.yaml': named(headConfig + apiYaml()) },
+      );
+      const result = await applyChange(applySettings(dir, 'default'));
+      expect(result.result, result.message).toBe('applied');
+      expect(result.configMaps).toEqual([
+        { ref: `${ns}/app-config`, outcome: 'patched', keys: ['LOG_LEVEL'] },
+      ]);
+      const journals = await coreApi().listNamespacedConfigMap({
+        namespace: 'default',
+        fieldSelector: 'metadata.name=config-rollout-journal',
+      });
+      expect(journals.items).toEqual([]);
+    });
+  });
+
   it('writes and rolls back a key named __proto__ like any other', async () => {
     await withNamespace(async (ns) => {
       const cm = (proto?: string) =>
