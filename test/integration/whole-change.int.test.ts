@@ -387,7 +387,7 @@ describe('whole-change apply', () => {
       await createObjects(ns, baseConfig + apiYaml(), csa);
       await waitRolledOut('Deployment', ns, 'api');
       const named = (yaml: string) =>
-        yaml.replace(/metadata:\n  name: (\S+)\n/g, `metadata:\n  name: $1\n  namespace: ${ns}\n`);
+        yaml.replace(/metadata:\n {2}name: (\S+)\n/g, `metadata:\n  name: $1\n  namespace: ${ns}\n`);
       const dir = changeDir(
         { 'a.yaml': named(baseConfig + apiYaml()) },
         { 'a.yaml': named(headConfig + apiYaml()) },
