@@ -161,6 +161,19 @@ describe('PlanScope', () => {
     expect(scope.files('head').map((f) => f.path)).toEqual(['a.yaml', 'b.yaml', 'd.yaml']);
   });
 
+  it('reads unchanged files where a backslash ends a line (LF or CRLF): it can join the letters of a name', () => {
+    // "app-\<newline>  config" is the double-quoted YAML string "app-config".
+    const joined = (eol: string) =>
+      `kind: Pod\nenvFrom: [{configMapRef: {name: "app-\\${eol}  config"}}]${eol}`;
+    const files = [
+      file('lf.yaml', joined('\n')),
+      file('crlf.yaml', joined('\r\n')),
+      file('x.yaml', 'x: 1\n'),
+    ];
+    const scope = new PlanScope(files, files, { secrets: false, defaultNamespace: 'default' });
+    expect(scope.files('head').map((f) => f.path)).toEqual(['lf.yaml', 'crlf.yaml']);
+  });
+
   it('reads files that define Secrets when Secrets are config sources', () => {
     const secret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n';
     const scope = new PlanScope([file('b/s.yaml', secret)], [file('h/s.yaml', secret)], {
