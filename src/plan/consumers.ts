@@ -41,6 +41,11 @@ export interface ConfigMapReference {
   runsOnce: boolean;
   /** envFrom prefix, for the env-var-name check. */
   envPrefix: string | null;
+  /** The env var an `env[].valueFrom` reference sets. */
+  envVar?: string;
+  /** The pod volume a mount reference reads through, and where the container mounts it. */
+  volume?: string;
+  mountPath?: string;
 }
 
 export function workloadsOf(objects: readonly ManifestObject[]): Workload[] {
@@ -229,6 +234,9 @@ export function findReferences(workload: Workload, options: ReferenceOptions = {
           keys: [keyRef['key']],
           requiredKeys: [keyRef['key']],
           envPrefix: null,
+          ...(isPlainObject(variable) && typeof variable['name'] === 'string'
+            ? { envVar: variable['name'] }
+            : {}),
         });
       }
     }
@@ -253,6 +261,8 @@ export function findReferences(workload: Workload, options: ReferenceOptions = {
             keys: keysReaching(source, subPath, subPathExpr),
             requiredKeys: source.items ? [...source.items.keys()] : [],
             envPrefix: null,
+            volume: mount['name'],
+            ...(typeof mount['mountPath'] === 'string' ? { mountPath: mount['mountPath'] } : {}),
           });
         }
       }
@@ -275,6 +285,7 @@ export function findReferences(workload: Workload, options: ReferenceOptions = {
         keys: source.items ? [...source.items.keys()] : null,
         requiredKeys: source.items ? [...source.items.keys()] : [],
         envPrefix: null,
+        volume: name,
       });
     }
   }

@@ -1,13 +1,26 @@
 import { touchedKeys, type ConfigMapChange } from './configmap-diff.js';
 import { sourceLabel } from './configmaps.js';
 import type { ConfigMapReference, Workload } from './consumers.js';
-import { finding, type Finding } from './findings.js';
+import { finding, type Finding, type SourceLocation } from './findings.js';
 import { isPlainObject } from './manifests.js';
+import { reloadedVolumes } from './reloader-sidecars.js';
 import { read } from './workload-kinds.js';
 
 /** Action names are part of the JSON contract. */
 export type RestartAction =
   'restart' | 'wait-for-sync' | 'next-run' | 'recreate' | 'delete-pods' | 'none' | 'blocked';
+
+/** How a container reads config, as the comment's table and legend name it. */
+export type ReadWay = 'env' | 'envFrom' | 'volume' | 'subPath' | 'init' | 'reloader';
+
+/** The changed keys a workload reads from one ConfigMap (or Secret), and the ways it reads them. */
+export interface KeyRead {
+  /** `namespace/name` (a Secret's ref for Secrets). */
+  configMap: string;
+  /** Changed, added or removed keys that reach the workload, sorted. */
+  keys: string[];
+  ways: ReadWay[];
+}
 
 /** What one workload needs so its pods see the change, and why, in words a reviewer reads. */
 export interface RestartDecision {
@@ -16,6 +29,15 @@ export interface RestartDecision {
   reasons: string[];
   /** The changed ConfigMaps (`namespace/name`) this workload reads. */
   configMaps: string[];
+  /** The changed keys it reads, per ConfigMap; empty when it reads only unchanged keys. */
+  reads: KeyRead[];
+  /** Why a workload with action `none` needs nothing, in a few words (`rolls by itself: its template changes`). */
+  note?: string;
+  /** Pods a restart replaces (null: not known from the manifests) and how they are replaced. */
+  pods: number | null;
+  strategy: string | null;
+  /** Where the manifests define it; null for a workload only the cluster has. */
+  source: SourceLocation | null;
 }
 
 export type VolumeMountPolicy = 'restart' | 'hot-reload';
@@ -46,6 +68,8 @@ interface Affected {
   keys: string[];
   delivery: Delivery;
   reason: string;
+  /** A sidecar in the pod reloads this mount for the process that reads it. */
+  reloader?: string;
 }
 
 /** Decide the restart one workload needs; undefined when it reads none of the changed ConfigMaps. */
@@ -57,30 +81,58 @@ export function decideRestart(
   if (relevant.length === 0) return undefined;
   const findings: Finding[] = [];
   const configMaps = [...new Set(relevant.map((r) => r.configMap))].sort();
-  const decision = (action: RestartAction, reasons: string[]) => ({
-    decision: { workload: workload.id, action, reasons: dedupe(reasons), configMaps },
+  let reads: KeyRead[] = [];
+  const decision = (action: RestartAction, reasons: string[], note?: string) => ({
+    decision: {
+      workload: workload.id,
+      action,
+      reasons: dedupe(reasons),
+      configMaps,
+      reads,
+      ...(note ? { note } : {}),
+      pods: workload.kind.expectedPods(workload.body),
+      strategy: workload.kind.strategy(workload.body),
+      source: workload.source,
+    },
     findings,
   });
 
-  const broken = relevant.flatMap((r) => brokenBy(r, changes.get(r.configMap)!, workload, findings));
+  const broken = relevant.map((r) => ({ reference: r, ...brokenBy(r, changes.get(r.configMap)!) }));
   findings.push(...invalidEnvNames(workload, relevant, changes));
-  if (broken.length > 0) return decision('blocked', broken);
+  if (broken.some((b) => b.reasons.length > 0)) {
+    findings.push(...blockerFindings(workload, broken, changes));
+    reads = readsOf(broken.filter((b) => b.reasons.length > 0));
+    return decision(
+      'blocked',
+      broken.flatMap((b) => b.reasons),
+    );
+  }
 
   const hotReload = declaresHotReload(workload, input.options.volumeMounts);
+  const reloaded = reloadedVolumes(workload.template.spec);
   const affected = relevant
-    .map((r) => affectedBy(r, changes.get(r.configMap)!, hotReload))
+    .map((r) => affectedBy(r, changes.get(r.configMap)!, hotReload, reloaded))
     .filter((a): a is Affected => a !== undefined);
+  reads = readsOf(affected);
   if (affected.length === 0) {
-    return decision('none', [`Reads only keys that did not change (${readKeysSummary(relevant)}).`]);
+    return decision(
+      'none',
+      [`Reads only keys that did not change (${readKeysSummary(relevant)}).`],
+      'reads only unchanged keys',
+    );
   }
   const reasons = affected.map((a) => a.reason);
   const needsNewPod = affected.some((a) => a.delivery === 'new-pod');
   const needsSync = affected.some((a) => a.delivery === 'sync');
-  if (!needsNewPod && !needsSync) return decision('none', reasons);
+  if (!needsNewPod && !needsSync) return decision('none', reasons, 'no container mounts it');
 
   const method = workload.kind.restartMethod(workload.body);
   if (!input.base) {
-    return decision('none', [`New in this change: its pods start with the new config.`, ...reasons]);
+    return decision(
+      'none',
+      [`New in this change: its pods start with the new config.`, ...reasons],
+      'new: starts with the new config',
+    );
   }
   if (method === 'next-run') {
     const suspended = read(workload.body, ['spec', 'suspend']) === true;
@@ -115,16 +167,23 @@ export function decideRestart(
   }
 
   const reloader = reloadedBy(workload, affected);
-  if (reloader) return decision('none', [...reasons, reloader]);
+  if (reloader) return decision('none', [...reasons, reloader.reason], reloader.note);
   const templateChange = describeTemplateChange(input.base, workload);
   if (templateChange) {
-    return decision('none', [
-      ...reasons,
-      `Its pod template changes in this change (${templateChange}), so applying it rolls new pods.`,
-    ]);
+    return decision(
+      'none',
+      [
+        ...reasons,
+        `Its pod template changes in this change (${templateChange}), so applying it rolls new pods.`,
+      ],
+      'rolls by itself: its pod template changes',
+    );
   }
   const restartReasons = [...reasons];
-  const checksums = checksumAnnotations(workload);
+  const checksums = checksumAnnotations(
+    workload,
+    [...changes.values()].filter((c) => configMaps.includes(c.ref)),
+  );
   if (checksums.length > 0) {
     const names = checksums.map((a) => `\`${a}\``).join(', ');
     restartReasons.push(
@@ -155,39 +214,137 @@ export function decideRestart(
   return decision('restart', restartReasons);
 }
 
-/** Blocker reasons when the change removes something a reference requires; findings are added alongside. */
+/** What the change removes that one reference requires: the reasons, and the removed keys it names. */
 function brokenBy(
   reference: ConfigMapReference,
   change: ConfigMapChange,
-  workload: Workload,
-  findings: Finding[],
-): string[] {
-  if (reference.optional) return [];
+): { reasons: string[]; keys: string[]; removedSource: boolean } {
+  if (reference.optional) return { reasons: [], keys: [], removedSource: false };
   const who = holder(reference);
   if (change.change === 'removed') {
-    const reason = `${who} requires ${change.kind} ${change.name}, which this change removes: new pods would not start (${reference.via === 'env' || reference.via === 'envFrom' ? 'CreateContainerConfigError' : 'stuck in ContainerCreating'}).`;
-    const code = change.kind === 'Secret' ? 'missing-secret' : 'missing-configmap';
-    findings.push(finding('blocker', code, `${workload.id}: ${reason}`, workload.source));
-    return [reason];
+    const error =
+      reference.via === 'env' || reference.via === 'envFrom'
+        ? 'CreateContainerConfigError'
+        : 'stuck in ContainerCreating';
+    return {
+      reasons: [
+        `${who} requires ${change.kind} ${change.name}, which this change removes: new pods would not start (${error}).`,
+      ],
+      keys: [],
+      removedSource: true,
+    };
   }
   const removed = reference.requiredKeys.filter((k) => change.keys.removed.includes(k));
-  return removed.map((key) => {
+  const reasons = removed.map((key) => {
     const how =
       reference.via === 'env'
         ? change.kind === 'Secret'
           ? 'secretKeyRef'
           : 'configMapKeyRef'
         : 'volume `items`';
-    const reason = `${who} requires key \`${key}\` of ${sourceLabel(change)} (${how}, not optional), which this change removes: new pods would not start.`;
-    findings.push(finding('blocker', 'missing-key', `${workload.id}: ${reason}`, workload.source));
-    return reason;
+    return `${who} requires key \`${key}\` of ${sourceLabel(change)} (${how}, not optional), which this change removes: new pods would not start.`;
   });
+  return { reasons, keys: removed, removedSource: false };
+}
+
+/**
+ * One blocker per problem: a workload that needs a key (or a whole ConfigMap) this change removes, naming every
+ * env var and mount that needs it. It points at the ConfigMap in the head, where the author removed the key, and
+ * also at the workload; for a removed ConfigMap, at the workload.
+ */
+function blockerFindings(
+  workload: Workload,
+  broken: readonly { reference: ConfigMapReference; keys: string[]; removedSource: boolean }[],
+  changes: ReadonlyMap<string, ConfigMapChange>,
+): Finding[] {
+  const findings: Finding[] = [];
+  const bySource = new Map<string, typeof broken>();
+  for (const b of broken) {
+    if (b.keys.length === 0 && !b.removedSource) continue;
+    bySource.set(b.reference.configMap, [...(bySource.get(b.reference.configMap) ?? []), b]);
+  }
+  for (const [ref, list] of bySource) {
+    const change = changes.get(ref)!;
+    const users = [...new Set(list.map((b) => usage(b.reference, b.keys)))].join('; ');
+    const optional = list.some((b) => b.reference.via === 'env')
+      ? 'mark the references `optional: true`'
+      : 'mark the source `optional: true`';
+    if (change.change === 'removed') {
+      const code = change.kind === 'Secret' ? 'missing-secret' : 'missing-configmap';
+      findings.push({
+        ...finding(
+          'blocker',
+          code,
+          `${workload.id} requires ${change.kind} ${change.name}, which this change removes: new pods would not start. Needed by ${users}. Keep it, or ${optional}.`,
+          workload.source,
+        ),
+      });
+      continue;
+    }
+    const keys = [...new Set(list.flatMap((b) => b.keys))].sort();
+    const named = keys.map((k) => `\`${k}\``).join(', ');
+    const at = change.head?.source ?? workload.source;
+    findings.push({
+      ...finding(
+        'blocker',
+        'missing-key',
+        `${sourceLabel(change)} no longer has ${keys.length === 1 ? 'key' : 'keys'} ${named}, which ${workload.id} requires: new pods would not start. Needed by ${users}. Keep the ${keys.length === 1 ? 'key' : 'keys'}, or ${optional}.`,
+        at,
+      ),
+      ...(workload.source && at !== workload.source ? { also: [workload.source] } : {}),
+    });
+  }
+  return findings;
+}
+
+/** `init container \`install-cni\` env \`CNI_MTU\``, `container \`app\` volume \`config\` at \`/etc/app\``. */
+function usage(reference: ConfigMapReference, keys: readonly string[]): string {
+  const who = holder(reference).replace(/^\w/, (c) => c.toLowerCase());
+  if (reference.via === 'env') {
+    return `${who} env \`${reference.envVar ?? '?'}\`${keys.length > 0 && reference.key ? ` (key \`${reference.key}\`)` : ''}`;
+  }
+  if (reference.via === 'envFrom') return `${who} envFrom`;
+  const at = reference.mountPath ? ` at \`${reference.mountPath}\`` : '';
+  return `${who} volume \`${reference.volume ?? '?'}\`${at}`;
+}
+
+/** The reads a table row shows: keys per ConfigMap, and the ways they are read. */
+function readsOf(
+  items: readonly { reference: ConfigMapReference; keys: readonly string[]; reloader?: string }[],
+): KeyRead[] {
+  const byRef = new Map<string, { keys: Set<string>; ways: Set<ReadWay> }>();
+  for (const item of items) {
+    const entry = byRef.get(item.reference.configMap) ?? { keys: new Set(), ways: new Set() };
+    for (const key of item.keys) entry.keys.add(key);
+    for (const way of waysOf(item.reference, item.reloader !== undefined)) entry.ways.add(way);
+    byRef.set(item.reference.configMap, entry);
+  }
+  return [...byRef]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([configMap, { keys, ways }]) => ({
+      configMap,
+      keys: [...keys].sort(),
+      ways: wayOrder.filter((w) => ways.has(w)),
+    }));
+}
+
+const wayOrder: ReadWay[] = ['env', 'envFrom', 'volume', 'subPath', 'init', 'reloader'];
+
+function waysOf(reference: ConfigMapReference, reloaded: boolean): ReadWay[] {
+  const ways: ReadWay[] = [];
+  if (reference.runsOnce) ways.push('init');
+  if (reference.via === 'env' || reference.via === 'envFrom') ways.push(reference.via);
+  else if (reference.subPath) ways.push('subPath');
+  else ways.push('volume');
+  if (reloaded) ways.push('reloader');
+  return ways;
 }
 
 function affectedBy(
   reference: ConfigMapReference,
   change: ConfigMapChange,
   hotReload: boolean,
+  reloaded: ReadonlyMap<string, string>,
 ): Affected | undefined {
   const touched = touchedKeys(change);
   const keys = (reference.keys ?? [...touched]).filter((k) => touched.has(k)).sort();
@@ -217,6 +374,13 @@ function affectedBy(
     return at('new-pod', `${who} mounts ${what} with subPath, which never receives updates.`);
   }
   const kind = reference.via === 'projected' ? 'a projected volume' : 'a volume';
+  const sidecar = reference.volume === undefined ? undefined : reloaded.get(reference.volume);
+  if (sidecar) {
+    return {
+      ...at('sync', `${who} mounts ${what} as ${kind}, and the ${sidecar} in the same pod reloads it.`),
+      reloader: sidecar,
+    };
+  }
   if (hotReload) {
     return at('sync', `${who} mounts ${what} as ${kind} and hot-reloads it.`);
   }
@@ -308,13 +472,24 @@ function declaresHotReload(workload: Workload, policy: VolumeMountPolicy): boole
 }
 
 /** Reloader and Wave restart workloads themselves when the ConfigMaps they name change. */
-function reloadedBy(workload: Workload, affected: readonly Affected[]): string | undefined {
+function reloadedBy(
+  workload: Workload,
+  affected: readonly Affected[],
+): { reason: string; note: string } | undefined {
   const annotations = annotationsOf(workload.body);
   const on = (name: string) => String(annotations[name] ?? '') === 'true';
   const auto = ['reloader.stakater.com/auto', 'configmap.reloader.stakater.com/auto'].find(on);
-  if (auto) return `Reloader restarts it (\`${auto}\`): config-rollout leaves it to Reloader.`;
+  if (auto)
+    return {
+      reason: `Reloader restarts it (\`${auto}\`): config-rollout leaves it to Reloader.`,
+      note: 'Reloader restarts it',
+    };
   if (on('wave.pusher.com/update-on-config-change')) {
-    return 'Wave restarts it (`wave.pusher.com/update-on-config-change`): config-rollout leaves it to Wave.';
+    return {
+      reason:
+        'Wave restarts it (`wave.pusher.com/update-on-config-change`): config-rollout leaves it to Wave.',
+      note: 'Wave restarts it',
+    };
   }
   const listed = String(annotations['configmap.reloader.stakater.com/reload'] ?? '')
     .split(',')
@@ -322,16 +497,46 @@ function reloadedBy(workload: Workload, affected: readonly Affected[]): string |
     .filter(Boolean);
   const needing = affected.filter((a) => a.delivery === 'new-pod').map((a) => a.change.name);
   if (listed.length > 0 && needing.every((name) => listed.includes(name))) {
-    return 'Reloader restarts it (`configmap.reloader.stakater.com/reload` names these ConfigMaps).';
+    return {
+      reason: 'Reloader restarts it (`configmap.reloader.stakater.com/reload` names these ConfigMaps).',
+      note: 'Reloader restarts it',
+    };
   }
   return undefined;
 }
 
-/** Helm's convention: a `checksum/<name>` pod-template annotation that changes with the config. */
-function checksumAnnotations(workload: Workload): string[] {
-  return Object.keys(annotationsOf(workload.template))
+/**
+ * Helm's convention: a `checksum/<name>` pod-template annotation that changes with the config. One that did not
+ * change is stale only if it plausibly covers a changed ConfigMap: it is the workload's only one, or its name
+ * mentions the ConfigMap, or it names nothing more specific than the kind (`checksum/config`,
+ * `checksum/configmap.yaml`). `checksum/dashboards` beside a changed `grafana` belongs to another ConfigMap.
+ */
+function checksumAnnotations(workload: Workload, changes: readonly ConfigMapChange[]): string[] {
+  const all = Object.keys(annotationsOf(workload.template))
     .filter((name) => name.startsWith('checksum/'))
     .sort();
+  if (all.length <= 1) return all;
+  return all.filter((annotation) => changes.some((change) => checksumCovers(annotation, change)));
+}
+
+const genericWords = new Set(['checksum', 'yaml', 'yml', 'json', 'tpl', 'templates', 'template', 'cm']);
+const kindWords: Record<ConfigMapChange['kind'], readonly string[]> = {
+  ConfigMap: ['config', 'configmap', 'configmaps', 'configs', 'cm'],
+  Secret: ['secret', 'secrets'],
+};
+
+function checksumCovers(annotation: string, change: ConfigMapChange): boolean {
+  const words = (text: string) =>
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
+  const own = words(annotation).filter((w) => !genericWords.has(w));
+  const kinds = new Set(Object.values(kindWords).flat());
+  const specific = own.filter((w) => !kinds.has(w));
+  if (specific.length === 0) return own.some((w) => kindWords[change.kind].includes(w));
+  const name = new Set(words(change.name));
+  return specific.every((w) => name.has(w));
 }
 
 function describeTemplateChange(base: Workload, head: Workload): string | undefined {

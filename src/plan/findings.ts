@@ -37,6 +37,8 @@ export interface Finding {
   message: string;
   file: string | null;
   line: number | null;
+  /** Other lines it concerns, annotated too (the workload that needs a key the ConfigMap at file:line lost). */
+  also?: SourceLocation[];
 }
 
 export function finding(

@@ -123,7 +123,9 @@ export function planRollout(input: PlanInput): Plan {
     });
     if (!decided) continue;
     if (definitions.length > 1) findings.push(duplicateWorkload(definitions));
-    consumers.push(decided.decision);
+    // The cluster knows how many pods a restart replaces (an autoscaler's replicas, a DaemonSet's nodes).
+    const livePods = liveWorkload ? liveWorkload.kind.expectedPods(liveWorkload.body) : null;
+    consumers.push(livePods === null ? decided.decision : { ...decided.decision, pods: livePods });
     findings.push(...decided.findings);
     if (isLiveOnly && decided.decision.action !== 'none') {
       findings.push(

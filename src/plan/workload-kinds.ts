@@ -25,10 +25,39 @@ export interface WorkloadKind {
   restartMethod(body: KubeObject): RestartMethod;
   /** `kubectl rollout status` covers it, and so does our rollout watch. */
   rollsOut: boolean;
+  /** How many pods a restart replaces; null when the object doesn't say (a DaemonSet's nodes, a Job's runs). */
+  expectedPods(body: KubeObject): number | null;
+  /** How its pods are replaced, as a reviewer names it (`RollingUpdate 25%/25%`, `OnDelete`). */
+  strategy(body: KubeObject): string | null;
 }
 
 const byUpdateStrategy = (body: KubeObject): RestartMethod =>
   read(body, ['spec', 'updateStrategy', 'type']) === 'OnDelete' ? 'delete-pods' : 'rolling';
+
+/** `spec.replicas`, which the API defaults to 1. */
+const replicas = (body: KubeObject): number | null => {
+  const value = read(body, ['spec', 'replicas']);
+  return value === undefined || value === null ? 1 : typeof value === 'number' ? value : null;
+};
+
+/** A DaemonSet runs a pod per matching node: the count is known only from the cluster's status. */
+const scheduledPods = (body: KubeObject): number | null => {
+  const value = read(body, ['status', 'desiredNumberScheduled']);
+  return typeof value === 'number' ? value : null;
+};
+
+/** `RollingUpdate` with its limits when the manifest sets them, else the type alone. */
+function strategyAt(path: readonly string[], fallback: string): (body: KubeObject) => string {
+  return (body) => {
+    const type = String(read(body, [...path, 'type']) ?? fallback);
+    const rolling = read(body, [...path, 'rollingUpdate']);
+    if (type !== 'RollingUpdate' || !isPlainObject(rolling)) return type;
+    const limits = ['maxUnavailable', 'maxSurge', 'partition']
+      .filter((field) => rolling[field] !== undefined)
+      .map((field) => `${field} ${String(rolling[field])}`);
+    return limits.length > 0 ? `${type} (${limits.join(', ')})` : type;
+  };
+}
 
 /** The one table of workload kinds: adding a kind is adding a row. */
 export const workloadKinds: readonly WorkloadKind[] = [
@@ -38,6 +67,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'template'],
     restartMethod: () => 'rolling',
     rollsOut: true,
+    expectedPods: replicas,
+    strategy: strategyAt(['spec', 'strategy'], 'RollingUpdate'),
   },
   {
     kind: 'StatefulSet',
@@ -45,6 +76,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'template'],
     restartMethod: byUpdateStrategy,
     rollsOut: true,
+    expectedPods: replicas,
+    strategy: strategyAt(['spec', 'updateStrategy'], 'RollingUpdate'),
   },
   {
     kind: 'DaemonSet',
@@ -52,6 +85,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'template'],
     restartMethod: byUpdateStrategy,
     rollsOut: true,
+    expectedPods: scheduledPods,
+    strategy: strategyAt(['spec', 'updateStrategy'], 'RollingUpdate'),
   },
   {
     kind: 'ReplicaSet',
@@ -59,6 +94,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'template'],
     restartMethod: () => 'delete-pods',
     rollsOut: false,
+    expectedPods: replicas,
+    strategy: () => 'delete pods',
   },
   {
     kind: 'CronJob',
@@ -66,6 +103,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'jobTemplate', 'spec', 'template'],
     restartMethod: () => 'next-run',
     rollsOut: false,
+    expectedPods: () => null,
+    strategy: () => 'next run',
   },
   {
     kind: 'Job',
@@ -73,6 +112,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: ['spec', 'template'],
     restartMethod: () => 'recreate',
     rollsOut: false,
+    expectedPods: () => null,
+    strategy: () => 'delete and create',
   },
   {
     kind: 'Pod',
@@ -80,6 +121,8 @@ export const workloadKinds: readonly WorkloadKind[] = [
     templatePath: [],
     restartMethod: () => 'recreate',
     rollsOut: false,
+    expectedPods: () => 1,
+    strategy: () => 'delete and create',
   },
 ];
 

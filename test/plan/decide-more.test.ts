@@ -22,7 +22,7 @@ describe('restart decisions at their edges', () => {
     const envFrom = '        envFrom: [{secretRef: {name: creds}}]';
     const gone = withSecrets(secret({ a: '1' }) + reader(envFrom), reader(envFrom));
     expect(found(gone)).toEqual([
-      'missing-secret: Deployment/default/api: Container `app` requires Secret creds, which this change removes: new pods would not start (CreateContainerConfigError).',
+      'missing-secret: Deployment/default/api requires Secret creds, which this change removes: new pods would not start. Needed by container `app` envFrom. Keep it, or mark the source `optional: true`.',
     ]);
     const key = '        env: [{name: A, valueFrom: {secretKeyRef: {name: creds, key: a}}}]';
     const keyGone = withSecrets(secret({ a: '1', b: '1' }) + reader(key), secret({ b: '1' }) + reader(key));

@@ -113,7 +113,7 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
       'Container `app` requires ConfigMap app-config, which this change removes: new pods would not start (CreateContainerConfigError).',
     ],
     [
-      'missing-configmap: Deployment/default/api: Container `app` requires ConfigMap app-config, which this change removes: new pods would not start (CreateContainerConfigError).',
+      'missing-configmap: Deployment/default/api requires ConfigMap app-config, which this change removes: new pods would not start. Needed by container `app` envFrom. Keep it, or mark the source `optional: true`.',
     ],
   ],
   [
@@ -126,7 +126,7 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
       'Container `app` requires ConfigMap app-config, which this change removes: new pods would not start (stuck in ContainerCreating).',
     ],
     [
-      'missing-configmap: Deployment/default/api: Container `app` requires ConfigMap app-config, which this change removes: new pods would not start (stuck in ContainerCreating).',
+      'missing-configmap: Deployment/default/api requires ConfigMap app-config, which this change removes: new pods would not start. Needed by container `app` volume `cfg` at `/etc/cfg`. Keep it, or mark the source `optional: true`.',
     ],
   ],
   [
@@ -139,7 +139,7 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
       'Container `app` requires key `b` of app-config (configMapKeyRef, not optional), which this change removes: new pods would not start.',
     ],
     [
-      'missing-key: Deployment/default/api: Container `app` requires key `b` of app-config (configMapKeyRef, not optional), which this change removes: new pods would not start.',
+      'missing-key: app-config no longer has key `b`, which Deployment/default/api requires: new pods would not start. Needed by container `app` env `V` (key `b`). Keep the key, or mark the references `optional: true`.',
     ],
   ],
   [
@@ -154,7 +154,7 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
       'Container `app` requires key `b` of app-config (volume `items`, not optional), which this change removes: new pods would not start.',
     ],
     [
-      'missing-key: Deployment/default/api: Container `app` requires key `b` of app-config (volume `items`, not optional), which this change removes: new pods would not start.',
+      'missing-key: app-config no longer has key `b`, which Deployment/default/api requires: new pods would not start. Needed by container `app` volume `cfg` at `/etc/cfg`. Keep the key, or mark the source `optional: true`.',
     ],
   ],
   [
@@ -314,7 +314,7 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
         envFrom,
         '',
         '',
-        '      annotations: {checksum/b: "1", checksum/a: "1", other: "x"}\n',
+        '      annotations: {checksum/dashboards: "1", checksum/app: "1", checksum/config: "1", other: "x"}\n',
       ),
     cm({ a: '2' }) +
       deployment(
@@ -322,16 +322,16 @@ const cases: [string, string, string, 'restart' | 'hot-reload', string, string[]
         envFrom,
         '',
         '',
-        '      annotations: {checksum/b: "1", checksum/a: "1", other: "x"}\n',
+        '      annotations: {checksum/dashboards: "1", checksum/app: "1", checksum/config: "1", other: "x"}\n',
       ),
     'restart',
     'restart',
     [
       loads(),
-      '`checksum/a`, `checksum/b` did not change with the ConfigMap: the checksum is stale, so it will not roll by itself.',
+      '`checksum/app`, `checksum/config` did not change with the ConfigMap: the checksum is stale, so it will not roll by itself.',
     ],
     [
-      'stale-checksum: Deployment/default/api: `checksum/a`, `checksum/b` did not change although default/app-config did; update the checksum, or let config-rollout restart it.',
+      'stale-checksum: Deployment/default/api: `checksum/app`, `checksum/config` did not change although default/app-config did; update the checksum, or let config-rollout restart it.',
     ],
   ],
   [

@@ -28,6 +28,10 @@ describe('restart decisions', () => {
         'Container `app` reads app-config (changed `level`) as an env var: env vars are fixed when a container starts.',
       ],
       configMaps: ['default/app-config'],
+      reads: [{ configMap: 'default/app-config', keys: ['level'], ways: ['env'] }],
+      pods: 2,
+      strategy: 'RollingUpdate',
+      source: { file: 'head.yaml', line: 9 },
     });
     expect(p.findings).toEqual([]);
   });
@@ -117,7 +121,12 @@ describe('restart decisions', () => {
     );
     expect(consumer(required)?.action).toBe('blocked');
     expect(codes(required)).toEqual(['blocker:missing-key']);
-    expect(required.findings[0]).toMatchObject({ file: 'head.yaml', line: 9 });
+    // At the ConfigMap the author edited, and at the workload that needs the key.
+    expect(required.findings[0]).toMatchObject({
+      file: 'head.yaml',
+      line: 2,
+      also: [{ file: 'head.yaml', line: 9 }],
+    });
     const optional = plan(
       cm({ a: '1', b: '1' }) + deployment('api', envKey('b', true)),
       cm({ a: '1' }) + deployment('api', envKey('b', true)),

@@ -42,6 +42,13 @@ describe('a plan against the cluster', () => {
           'The Deployment is paused: the new template is recorded but rolls only when it is resumed.',
         ],
         configMaps: ['shop/app-config'],
+        reads: [
+          { configMap: 'shop/app-config', keys: ['level', 'logo', 'mode', 'retries'], ways: ['envFrom'] },
+        ],
+        // The cluster's replicas (scaled to 3), not the manifest's 1: that is what a restart replaces.
+        pods: 3,
+        strategy: 'RollingUpdate',
+        source: { file: 'deployment-envfrom.yaml', line: 2 },
       },
       {
         workload: 'Deployment/shop/worker',
@@ -50,6 +57,10 @@ describe('a plan against the cluster', () => {
           'Container `app` reads app-config (changed `level`) as an env var: env vars are fixed when a container starts.',
         ],
         configMaps: ['shop/app-config'],
+        reads: [{ configMap: 'shop/app-config', keys: ['level'], ways: ['env'] }],
+        pods: 1,
+        strategy: 'RollingUpdate',
+        source: null,
       },
     ]);
     expect(p.findings).toEqual([
