@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configHashAnnotation } from '../../src/plan/config-hash.js';
-import { toWorkload } from '../../src/plan/consumers.js';
+import { configHashAnnotation, workloadConfigHash } from '../../src/plan/config-hash.js';
+import { findReferences, toWorkload } from '../../src/plan/consumers.js';
+import { diffConfigMap, type ConfigMapChange } from '../../src/plan/configmap-diff.js';
+import { collectConfigMaps, type ConfigMapSnapshot } from '../../src/plan/configmaps.js';
 import {
+  dataAfterApply,
   planDeploy,
+  withTemplateAnnotation,
   templateHashOf,
   type DeployOptions,
   type RolloutStep,
@@ -12,7 +16,7 @@ import { handOverFields, ownedChangedFields, unionFields } from '../../src/plan/
 import { changedFields, diffObjects, writePhaseOf } from '../../src/plan/object-changes.js';
 import { planRollout, type LiveState } from '../../src/plan/plan.js';
 import { containsFields } from '../../src/plan/template-match.js';
-import { objects } from './helpers.js';
+import { deployment, objects } from './helpers.js';
 
 const testdata = (name: string) => readFileSync(new URL(`../testdata/${name}`, import.meta.url), 'utf8');
 const base = objects(testdata('whole-change-base.yaml'), 'base.yaml');
@@ -31,6 +35,9 @@ function deployOf(overrides: Partial<DeployOptions> = {}, live?: LiveState) {
     deploy: planDeploy({ plan, objects: plan.objects, head, live, options: { ...options, ...overrides } }),
   };
 }
+
+/** The ConfigMap of the whole-change fixture, as one side defines it. */
+const configOf = (side: typeof head) => collectConfigMaps(side).byRef.get('shop/shop-config')!;
 
 const summary = (steps: RolloutStep[]) => steps.map((s) => `${s.type} ${s.workload.id}`);
 
@@ -148,6 +155,93 @@ describe('planDeploy', () => {
     ).not.toBe(deployOf().deploy.changeId);
   });
 
+  it('leaves a reader that its own write rolls out of the restarts', () => {
+    // api reads the changed ConfigMap and its template changes: the apply step covers it.
+    expect(deployOf().deploy.untouched).toEqual([]);
+  });
+
+  it('restarts with the hash of the config as the head has it', () => {
+    const { deploy } = deployOf();
+    const web = deploy.rollouts.find((s) => s.workload.id === 'Deployment/shop/web')!;
+    const headConfig = new Map([['shop/shop-config', configOf(head)]]);
+    expect(web.hash).toBe(workloadConfigHash(findReferences(web.workload, { secrets: false }), headConfig));
+  });
+
+  it('writes added and modified ConfigMaps, and prunes or keeps removed ones', () => {
+    const cm = (name: string, value: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {k: "${value}"}\n`;
+    const plan = planRollout({
+      base: objects([cm('same', '1'), cm('changed', '1'), cm('gone', '1')].join('---\n'), 'b.yaml'),
+      head: objects([cm('same', '1'), cm('changed', '2'), cm('new', '1')].join('---\n'), 'h.yaml'),
+      options: { volumeMounts: 'restart' },
+    });
+    const deploy = (prune: boolean) =>
+      planDeploy({ plan, objects: [], head: [], live: undefined, options: { ...options, prune } });
+    const refs = (changes: ConfigMapChange[]) => changes.map((c) => c.ref);
+    expect(
+      [true, false]
+        .map((prune) => deploy(prune))
+        .map((d) => [refs(d.config), refs(d.prunedConfig), refs(d.keptConfig)]),
+    ).toEqual([
+      [['default/changed', 'default/new'], ['default/gone'], []],
+      [['default/changed', 'default/new'], [], ['default/gone']],
+    ]);
+  });
+
+  it('gives another change id when only a config value, or only an object, differs', () => {
+    const idOf = (headText: string) => {
+      const h = objects(headText, 'head.yaml');
+      const plan = planRollout({ base, head: h, options: { volumeMounts: 'restart' } });
+      return planDeploy({ plan, objects: plan.objects, head: h, live: undefined, options }).changeId;
+    };
+    const text = testdata('whole-change-head.yaml');
+    const ids = [
+      idOf(text),
+      idOf(text.replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace')),
+      idOf(text.replace('example/api:1.1', 'example/api:1.2')),
+    ];
+    expect([ids[0], new Set(ids).size]).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), 3]);
+  });
+
+  it('hashes the Secrets a workload reads when Secrets are config sources', () => {
+    const sides = (level: string, token: string) =>
+      objects(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {LEVEL: ${level}}\n---\n` +
+          `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {TOKEN: ${token}}\n---\n` +
+          deployment('app', '        envFrom: [{configMapRef: {name: c}}, {secretRef: {name: s}}]'),
+      );
+    const [b, h] = [sides('info', 'YQ=='), sides('debug', 'Yg==')];
+    const plan = planRollout({ base: b, head: h, options: { volumeMounts: 'restart', secrets: true } });
+    const hash = (secrets: boolean) =>
+      planDeploy({ plan, objects: [], head: h, live: undefined, options: { ...options, secrets } })
+        .rollouts[0]!.hash;
+    expect(hash(true)).not.toBe(hash(false));
+  });
+
+  describe('OnDelete readers', () => {
+    const b = objects(testdata('ondelete-readers-base.yaml'), 'base.yaml');
+    const h = objects(testdata('ondelete-readers-head.yaml'), 'head.yaml');
+    const plan = planRollout({ base: b, head: h, options: { volumeMounts: 'restart' } });
+    const deploy = (deletePods: boolean) =>
+      planDeploy({ plan, objects: [], head: h, live: undefined, options: { ...options, deletePods } });
+
+    it('replaces the pods of an OnDelete StatefulSet one by one when asked; a ReplicaSet is left to a hand', () => {
+      const d = deploy(true);
+      expect([summary(d.rollouts), d.untouched.map((u) => u.workload)]).toEqual([
+        ['delete-pods StatefulSet/shop/db'],
+        ['ReplicaSet/shop/rs'],
+      ]);
+    });
+
+    it('leaves both to a hand when not asked', () => {
+      const d = deploy(false);
+      expect([summary(d.rollouts), d.untouched.map((u) => u.workload)]).toEqual([
+        [],
+        ['ReplicaSet/shop/rs', 'StatefulSet/shop/db'],
+      ]);
+    });
+  });
+
   describe('apply-scope config', () => {
     /** The api Deployment as the cluster has it: the given image, and what the API server adds by default. */
     const liveWith = (image: string): LiveState => {
@@ -165,7 +259,40 @@ describe('planDeploy', () => {
         'restart Deployment/shop/web',
       ]);
       expect(deploy.objects).toEqual([]);
-      expect(deploy.keptObjects.map((o) => o.id)).toContain('Service/shop/api');
+    });
+
+    it('keeps every object for the pipeline to apply, workloads and others', () => {
+      const { deploy } = deployOf({ scope: 'config' }, liveWith('example/api:1.0'));
+      expect(deploy.keptObjects.map((o) => o.id)).toEqual([
+        'Ingress/shop/legacy',
+        'Deployment/shop/admin',
+        'Deployment/shop/api',
+        'Namespace/shop',
+        'Role/shop/reader',
+        'Service/shop/api',
+      ]);
+    });
+
+    it('neither waits for nor restarts a blocked reader', () => {
+      const live = liveWith('example/api:1.0');
+      const plan = planRollout({
+        base,
+        head,
+        live,
+        options: { volumeMounts: 'restart', applyScope: 'config' },
+      });
+      const blocked = {
+        ...plan,
+        consumers: plan.consumers.map((c) => ({ ...c, action: 'blocked' as const })),
+      };
+      const deploy = planDeploy({
+        plan: blocked,
+        objects: plan.objects,
+        head,
+        live,
+        options: { ...options, scope: 'config' },
+      });
+      expect(deploy.rollouts).toEqual([]);
     });
 
     it('only watches a reader the pipeline applied together with its config (helm upgrade writes both)', () => {
@@ -258,6 +385,17 @@ describe('handOverFields', () => {
   });
 });
 
+describe('withTemplateAnnotation', () => {
+  it('sets the annotation where the template has annotations: null, and leaves the body given alone', () => {
+    const [d] = objects(
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata: {annotations: null}\n    spec: {containers: []}\n',
+    );
+    const workload = toWorkload(d!.body, 'default', null)!;
+    const written = withTemplateAnnotation(d!.body, workload, configHashAnnotation, 'abc');
+    expect([templateHashOf(written, workload), templateHashOf(d!.body, workload)]).toEqual(['abc', null]);
+  });
+});
+
 describe('templateHashOf', () => {
   it('reads the config hash a workload template carries', () => {
     const [d] = objects(
@@ -329,5 +467,67 @@ describe('ownedChangedFields', () => {
     expect(ownedChangedFields(live, desired)).toEqual([
       { manager: 'helm', field: 'spec.template.spec.containers[name=app].args' },
     ]);
+  });
+});
+
+describe('dataAfterApply', () => {
+  const snapshot = (
+    name: string,
+    data: Record<string, string>,
+    binaryData: Record<string, string> = {},
+  ): ConfigMapSnapshot => ({
+    kind: 'ConfigMap',
+    ref: `shop/${name}`,
+    namespace: 'shop',
+    name,
+    data,
+    binaryData,
+    immutable: false,
+    source: null,
+  });
+  const dataOf = (after: Map<string, ConfigMapSnapshot>) =>
+    Object.fromEntries([...after].map(([ref, s]) => [ref, { ...s.data, ...s.binaryData }]));
+
+  it('sets the keys the change touches on the live values, and keeps the keys only the cluster has', () => {
+    const change = diffConfigMap(
+      snapshot('app', { level: 'info', old: 'x', moved: 'AAAA' }),
+      snapshot('app', { level: 'debug', added: 'y' }, { moved: 'AAAA' }),
+    );
+    const live = new Map([
+      ['shop/app', snapshot('app', { level: 'warn', old: 'x', moved: 'AAAA', hand: 'z' })],
+    ]);
+    const after = dataAfterApply(live, [change], [change]).get('shop/app')!;
+    expect([after.data, after.binaryData]).toEqual([
+      { level: 'debug', hand: 'z', added: 'y' },
+      { moved: 'AAAA' },
+    ]);
+  });
+
+  it('takes the head where the cluster has no such ConfigMap, and drops one the change removes', () => {
+    const added = diffConfigMap(null, snapshot('new', { a: '1' }));
+    const removed = diffConfigMap(snapshot('gone', { a: '1' }), null);
+    const live = new Map([['shop/gone', snapshot('gone', { a: '1' })]]);
+    expect(dataOf(dataAfterApply(live, [added, removed], [added, removed]))).toEqual({
+      'shop/new': { a: '1' },
+    });
+  });
+
+  it('keeps what the cluster holds of ConfigMaps the change does not write, and the manifests where it has none', () => {
+    const unchanged = diffConfigMap(snapshot('same', { a: '1' }), snapshot('same', { a: '1' }));
+    const onlyManifests = diffConfigMap(snapshot('kept', { a: '1' }), snapshot('kept', { a: '1' }));
+    const live = new Map([
+      ['shop/same', snapshot('same', { a: 'live' })],
+      ['shop/other', snapshot('other', { b: '2' })],
+    ]);
+    expect(dataOf(dataAfterApply(live, [unchanged, onlyManifests], []))).toEqual({
+      'shop/same': { a: 'live' },
+      'shop/kept': { a: '1' },
+      'shop/other': { b: '2' },
+    });
+  });
+
+  it('without a cluster, is the manifests: the head, or the base of a ConfigMap the change removes but keeps', () => {
+    const removed = diffConfigMap(snapshot('gone', { a: '1' }), null);
+    expect(dataOf(dataAfterApply(undefined, [removed], []))).toEqual({ 'shop/gone': { a: '1' } });
   });
 });
