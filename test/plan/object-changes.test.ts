@@ -26,7 +26,7 @@ describe('diffObjects', () => {
   it('points a change at the head, and a removed object at the base', () => {
     // The sides swapped: the example.com Certificate is removed.
     const changes = diffObjects(head, base);
-    expect(changes.map((c) => [c.id, c.change, c.source.file, c.head === null])).toEqual([
+    expect(changes.map((c) => [c.id, c.change, c.source?.file, c.head === null])).toEqual([
       ['Certificate/team/tls', 'removed', 'head.yaml', true],
       ['ClusterRole/viewer', 'modified', 'base.yaml', false],
       ['Deployment/team/moved', 'modified', 'base.yaml', false],
