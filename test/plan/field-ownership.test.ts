@@ -140,7 +140,8 @@ describe('ownedChangedFields', () => {
     const desired = {
       spec: {
         ports: [
-          { containerPort: 443, protocol: 'TCP', name: 'https' },
+          // Matches one key of two only: not the item owned, though its name equals the owned one's.
+          { containerPort: 443, protocol: 'TCP', name: 'http' },
           { containerPort: 80, protocol: 'TCP', name: 'web' },
         ],
       },
@@ -173,6 +174,25 @@ describe('ownedChangedFields', () => {
       },
     );
     expect(ownedChangedFields(live, { spec: { ports: 'none' } })).toEqual([]);
+  });
+
+  it('compares a leaf that holds an object whole', () => {
+    const live = liveWith([{ manager: 'helm', fieldsV1: { 'f:spec': { 'f:resources': {} } } }], {
+      resources: { limits: { cpu: 1 } },
+    });
+    expect(ownedChangedFields(live, { spec: { resources: { limits: { cpu: 2 } } } })).toEqual([
+      { manager: 'helm', field: 'spec.resources' },
+    ]);
+  });
+
+  it('takes a list position as a whole item, even in a list of objects: no conflict', () => {
+    const live = liveWith(
+      [{ manager: 'helm', fieldsV1: { 'f:spec': { 'f:items': { 'i:0': { 'f:x': {} } } } } }],
+      {
+        items: [{ x: 1 }],
+      },
+    );
+    expect(ownedChangedFields(live, { spec: { items: [{ x: 2 }] } })).toEqual([]);
   });
 
   it('takes set members and list positions as whole items: no conflict', () => {

@@ -93,6 +93,11 @@ describe('changedFields', () => {
     expect(changedFields(deep(1), deep(2))).toEqual(['a.b.c.d.e.f.g']);
   });
 
+  it('counts a named list item as a level', () => {
+    const deep = (v: number) => ({ a: [{ name: 'x', b: { c: { d: { e: { f: { g: v } } } } } }] });
+    expect(changedFields(deep(1), deep(2))).toEqual(['a[x].b.c.d.e.f']);
+  });
+
   it('lists twelve fields and counts the rest', () => {
     const fields = (v: number) => Object.fromEntries([...'abcdefghijklmn'].map((k) => [k, v]));
     expect(changedFields(fields(1), fields(2))).toEqual([...'abcdefghijkl', '… 2 more']);
@@ -110,6 +115,7 @@ describe('changedFields', () => {
       [{ name: 'x' }, { name: 'x', v: 2 }],
     ],
     ['items without a name', [{ v: 1 }], [{ v: 2 }]],
+    ['items of which only some have a name', [{ name: 'x' }, { v: 1 }], [{ name: 'x' }, { v: 2 }]],
     ['items whose names are not strings', [{ name: 1, v: 1 }], [{ name: 1, v: 2 }]],
   ])('compares a list of %s whole', (_, a, b) => {
     expect(changedFields({ list: a }, { list: b })).toEqual(['list']);
