@@ -164,7 +164,7 @@ main() {
     # Holding the lock, so any other .tmp dir of this key is left over from a killed build.
     rm -rf "$CACHE_ROOT/.tmp-$key-"*
     trap 'rm -rf "$tmp"' EXIT
-    log "building $key (about 5 min on 2 cores with a cold Go cache; go build logs follow)"
+    log "building $key (a cold Go cache takes minutes: helm is the long part; go build logs follow)"
     build_all "$tmp" "${kustomize[0]}" "${helm[0]}" \
       "${kustomize[1]}" "${kustomize[2]}" "${helm[1]}" "${helm[2]}"
     rm -rf "$dir"
