@@ -160,6 +160,30 @@ describe('renderKustomize', () => {
     expect(rendered.files[1]!.origin).toEqual({ path: `${fixtures}/base/deployment.yaml`, via: 'resource' });
   });
 
+  it('inflates helmCharts with helm when the target asks for it (--enable-helm), offline, from the vendored chart', async () => {
+    const rendered = await renderSource(
+      { kind: 'kustomize', path: `${fixtures}/with-helm`, enableHelm: true },
+      { ...options, binaries: { kustomize: bins.kustomize, helm: bins.helm } },
+    );
+    const origin = {
+      path: `${fixtures}/with-helm/kustomization.yaml`,
+      line: 8,
+      inputs: [`${fixtures}/with-helm/web-values.yaml`],
+      via: 'generator',
+    };
+    expect(summary(rendered.files)).toEqual([
+      { object: 'ConfigMap/web-config', path: origin.path, origin },
+      { object: 'Deployment/web', path: origin.path, origin },
+    ]);
+    expect(rendered.files[0]!.text).toContain('LOG_LEVEL: warn');
+  });
+
+  it('does not inflate helmCharts unless the target asks for it', async () => {
+    const error = await renderError(render('with-helm'));
+    expect(error.message).toContain(`Rendering ${fixtures}/with-helm with kustomize failed:`);
+    expect(error.message).toContain('must specify --enable-helm');
+  });
+
   it('renders the descheduler kustomize bases of the shared corpus', async () => {
     const cwd = join(repoRoot, '..', 'shared', 'corpus', 'descheduler');
     const base = await renderSource({ kind: 'kustomize', path: 'kubernetes/base' }, { ...options, cwd });
