@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RenderError } from './input-error.js';
 import {
+  isInGitFolder,
   isInside,
   openRenderWorkspace,
   repoRelative,
@@ -83,7 +84,7 @@ export async function renderHelm(source: HelmSource, options: SettledRenderOptio
 /** Documents of `helm template` output, each with the template its `# Source:` line names. */
 export function splitHelmOutput(output: string): { source?: string; text: string }[] {
   const docs: { source?: string; text: string }[] = [];
-  for (const raw of output.split(/^---\s*$/m)) {
+  for (const raw of output.split(/^---[ \t]*$/m)) {
     const match = /^# Source: (.+)$/m.exec(raw);
     const text = raw.replace(/^\n/, '');
     if (text.replace(/^#.*$/gm, '').trim() === '') continue;
@@ -198,6 +199,13 @@ function refuseLinksOutside(chartDir: string, root: string, target: string): voi
         if (real === undefined || !isInside(root, real)) {
           throw new RenderError(
             `Rendering ${target} with helm: ${repoRelative(root, path)} is a symbolic link to a file outside the repository; renderers read only the repository's files.`,
+            target,
+            'helm',
+          );
+        }
+        if (isInGitFolder(root, real)) {
+          throw new RenderError(
+            `Rendering ${target} with helm: ${repoRelative(root, path)} is a symbolic link into the repository's .git folder, which renderers may not read.`,
             target,
             'helm',
           );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   isMap,
@@ -11,6 +11,7 @@ import {
 } from 'yaml';
 import { RenderError } from './input-error.js';
 import {
+  isInGitFolder,
   isInside,
   openRenderWorkspace,
   repoRelative,
@@ -258,16 +259,37 @@ function toOrigin(
     );
   }
   const absolute = resolve(buildDir, own);
-  if (!isInside(workspace.root, absolute)) throw outside(absolute);
+  // Both the path kustomize names and where its symbolic links lead: a linked base may lie outside.
+  if (!isInside(workspace.root, absolute) || !isInside(workspace.root, realPath(absolute)))
+    throw outside(absolute);
   const path = repoRelative(workspace.root, absolute);
   if (raw.configuredIn === undefined) return { path, via: 'resource' };
   const generator = generators.find(absolute, raw.configuredBy?.kind, objectName(text));
+  const secret = generators
+    .of(absolute)
+    .flatMap((g) => g.inputs)
+    .find((input) => isInGitFolder(workspace.root, realPath(resolve(workspace.root, input))));
+  if (secret !== undefined) {
+    throw new RenderError(
+      `Rendering ${target} with kustomize: a generator in ${path} reads ${secret}, in the repository's .git folder, which renderers may not read.`,
+      target,
+      'kustomize',
+    );
+  }
   return {
     path,
     via: 'generator',
     ...(generator?.line !== undefined ? { line: generator.line } : {}),
     ...(generator && generator.inputs.length > 0 ? { inputs: generator.inputs } : {}),
   };
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function objectName(text: string): string {
@@ -302,13 +324,14 @@ class GeneratorIndex {
    * part of the object's name (overlays add prefixes and suffixes, the hash comes last).
    */
   find(kustomizationFile: string, kind: string | undefined, objectName: string): GeneratorEntry | undefined {
-    const entries = this.entries(kustomizationFile).filter((e) => kind === undefined || e.kind === kind);
+    const entries = this.of(kustomizationFile).filter((e) => kind === undefined || e.kind === kind);
     const matches = entries.filter((e) => e.name !== '' && objectName.includes(e.name));
     matches.sort((a, b) => b.name.length - a.name.length);
     return matches[0] ?? (entries.length === 1 ? entries[0] : undefined);
   }
 
-  private entries(file: string): GeneratorEntry[] {
+  /** Every generator of a kustomization file. */
+  of(file: string): GeneratorEntry[] {
     let entries = this.byFile.get(file);
     if (!entries) {
       entries = readGenerators(file, this.root);

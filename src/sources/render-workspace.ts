@@ -40,6 +40,15 @@ export function isInside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/**
+ * Whether `path` (absolute, symlinks resolved) is in the repository's .git folder: its config may hold a token
+ * (actions/checkout keeps one there unless `persist-credentials: false`), and a rendered ConfigMap's values are
+ * shown in the PR comment.
+ */
+export function isInGitFolder(root: string, path: string): boolean {
+  return isInside(join(root, '.git'), path);
+}
+
 /** A repository-relative path, with `/` separators, for an absolute path inside the repository. */
 export function repoRelative(root: string, path: string): string {
   return relative(root, path).split(sep).join('/') || '.';

@@ -2,7 +2,7 @@
  * Helm charts rendered with the real helm (test/renderers/build.sh): values in order, vendored dependencies,
  * where each object is edited, and what a render may not do or see.
  */
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,19 @@ describe('a helm render that fails', () => {
     );
     expect(error.message).toBe(
       `Rendering chart with helm: chart/hostname is a symbolic link to a file outside the repository; renderers read only the repository's files.`,
+    );
+  });
+
+  it('refuses a symbolic link into the repository’s .git folder (a checkout may keep a token in its config)', async () => {
+    const repo = chartRepository('api');
+    mkdirSync(join(repo, '.git'));
+    writeFileSync(join(repo, '.git', 'config'), '[http]\n');
+    symlinkSync('../.git/config', join(repo, 'chart', 'git-config'));
+    const error = await renderError(
+      renderSource({ ...chart('api'), path: 'chart' }, { ...options, cwd: repo }),
+    );
+    expect(error.message).toBe(
+      "Rendering chart with helm: chart/git-config is a symbolic link into the repository's .git folder, which renderers may not read.",
     );
   });
 

@@ -3,6 +3,8 @@
  * object is edited, and what a render may not do.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/sources/input-error.js';
@@ -244,6 +246,26 @@ describe('a kustomize render that fails', () => {
     expect(error.message).toBe(
       'Rendering test/testdata with kustomize: the folder holds no kustomization.yaml, kustomization.yml, Kustomization.',
     );
+  });
+
+  it('refuses a generator reading the repository’s .git folder (a checkout may keep a token in its config)', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'config-rollout-kustomize-test-'));
+    try {
+      mkdirSync(join(repo, '.git'));
+      writeFileSync(join(repo, '.git', 'config'), '[http]\n\textraheader = AUTHORIZATION: basic dG9rZW4=\n');
+      writeFileSync(
+        join(repo, 'kustomization.yaml'),
+        'configMapGenerator:\n  - name: leak\n    files:\n      - .git/config\n',
+      );
+      const error = await renderError(
+        renderSource({ kind: 'kustomize', path: '.' }, { ...options, cwd: repo }),
+      );
+      expect(error.message).toBe(
+        "Rendering . with kustomize: a generator in kustomization.yaml reads .git/config, in the repository's .git folder, which renderers may not read.",
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('stops at the time limit', async () => {
