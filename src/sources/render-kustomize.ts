@@ -103,16 +103,13 @@ export async function renderKustomize(
     // A kustomization that asks for origin annotations itself gets them, as its own build would write them.
     const keepOrigins = asksForOrigins(join(targetDir, kustomization));
     const generators = new GeneratorIndex(workspace.root);
+    const targetFile = repoRelative(workspace.root, join(targetDir, kustomization));
     return splitDocuments(output).map((doc) => {
       const { text, origin: raw } = takeOrigin(doc, keepOrigins ? targetDir : undefined, buildDir);
-      if (!raw) {
-        throw new RenderError(
-          `Rendering ${target} with kustomize: an object came without its origin annotation; cannot tell which file it is from.`,
-          target,
-          'kustomize',
-        );
-      }
-      const origin = toOrigin(raw, buildDir, workspace, target, generators, text);
+      // A kustomize that wrote no origin annotation (older ones have none): only the target is known.
+      const origin: ObjectOrigin = raw
+        ? toOrigin(raw, buildDir, workspace, target, generators, text)
+        : { path: targetFile, via: 'target' };
       return { path: origin.path, text, origin };
     });
   } finally {

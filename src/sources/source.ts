@@ -46,8 +46,11 @@ export interface ObjectOrigin {
   line?: number;
   /** Other files the object's content is read from (a generator's `envs` and `files`), repository-relative. */
   inputs?: readonly string[];
-  /** A resource file as written, an object a kustomize generator made, or one a Helm template rendered. */
-  via: 'resource' | 'generator' | 'template';
+  /**
+   * A resource file as written, an object a kustomize generator made, one a Helm template rendered; or only
+   * the target's kustomization is known (a kustomize that does not say where each object came from).
+   */
+  via: 'resource' | 'generator' | 'template' | 'target';
 }
 
 /** One rendered object (or, for a plain source, one file as read): a ManifestFile plan/ can parse. */
