@@ -16,6 +16,11 @@ export function escapeText(text: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
+/** Plain text with no code spans at all (a name): any backtick is an entity, so it can't pair with ours. */
+export function escapeName(text: string): string {
+  return escapeText(text).replace(/`/g, '&#96;');
+}
+
 /**
  * Text whose `code spans` were written by us on purpose. Markdown pairs backtick runs of equal length, so a
  * name with a backtick in it could re-pair the spans and let HTML or a mention out: spans become `<code>` with

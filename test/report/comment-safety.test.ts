@@ -124,8 +124,10 @@ function findRun(text: string, from: number, length: number): number {
 function expectInert(comment: string): void {
   const prose = outsideCode(comment);
   const tags = [...prose.matchAll(/<\/?([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase());
-  // Only the structure we write ourselves: collapsible sections with a code-styled title.
-  expect(new Set(tags)).toEqual(new Set(tags.filter((t) => ['details', 'summary', 'code'].includes(t))));
+  // Only the structure we write ourselves: collapsible sections with a code-styled title, small print, breaks.
+  expect(new Set(tags)).toEqual(
+    new Set(tags.filter((t) => ['details', 'summary', 'code', 'sub', 'br'].includes(t))),
+  );
   const count = (tag: string) => tags.filter((t) => t === tag).length;
   expect(count('details') % 2, 'every <details> we open is closed by us, none by the content').toBe(0);
   expect([...prose.matchAll(/<details>/g)].length).toBe([...prose.matchAll(/<\/details>/g)].length);
@@ -202,7 +204,14 @@ describe('the PR comment renders hostile manifest text inert', () => {
       })),
     };
     const text = renderPlanComment(hostile, { notices: [`Notice ${img} @org/team #9`] });
-    expect(text).toContain(`<code>ns\`&lt;script&gt;alert(1)&lt;/script&gt;\`/cfg&lt;/details&gt;`);
+    expect(text).toContain(
+      `<code>ns&#96;&lt;script&gt;alert(1)&lt;/script&gt;&#96;/cfg&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;@\u200bteam#\u200b12&#96;x&#96;&#96;</code>`,
+    );
+    // The workload: in the headline as inert text, in the table as a code span longer than any backtick run.
+    expect(text).toContain(
+      'merging restarts Deployment &#96;api&#96;\\|&lt;img src=x onerror=alert(1)&gt;@\u200bteam',
+    );
+    expect(text).toContain('| Deployment `` `api`\\|<img src=x onerror=alert(1)>@team `` |');
     expect(text).toContain(`@${zwsp}team#${zwsp}12`);
     expect(text).toContain(`> Notice &lt;img src=x onerror=alert(1)&gt; @${zwsp}org/team #${zwsp}9`);
     expectInert(text);
@@ -235,17 +244,20 @@ describe('the PR comment renders hostile manifest text inert', () => {
 
   // CommonMark pairs backtick runs of equal length, so a name with a backtick next to ours could re-pair our
   // code spans and let HTML and @mentions out: our spans are rendered as escaped <code> instead.
-  it('keeps a container name with a backtick inside its code span', () => {
-    const reads = `        envFrom: [{configMapRef: {name: app}}]`;
+  it('keeps a container name with a backtick inert in a blocker', () => {
+    const reads = `        env: [{name: V, valueFrom: {configMapKeyRef: {name: app, key: b}}}]`;
     const workload = deployment('api', reads).replace(
       '- name: app',
       `- name: ${JSON.stringify(`a ${img} @org/team\``)}`,
     );
     const text = renderPlanComment(
-      // The changed key is a lone backtick: no single backtick follows to close the span.
-      plan(configMap('app', { a: '1' }) + workload, configMap('app', { a: '1', '`': '2' }) + workload),
+      plan(configMap('app', { b: '1' }) + workload, configMap('app', { '`': '2' }) + workload),
     );
-    expect(text).toContain('Container <code>a &lt;img');
+    expect(text).toContain(
+      'Needed by container <code>a &lt;img src=x onerror=alert(1)&gt; @\u200borg/team</code>',
+    );
+    // The key added beside it is a lone backtick: an entity in the summary, never a span opener.
+    expect(text).toContain('— added <code>&#96;</code>; removed <code>b</code> ·');
     expectInert(text);
   });
 
@@ -261,7 +273,7 @@ describe('the PR comment renders hostile manifest text inert', () => {
     const name = 'default/app`cfg';
     const hostile: Plan = {
       ...p,
-      consumers: p.consumers.map((c) => ({ ...c, reasons: [`Reads ${name}.`] })),
+      consumers: p.consumers.map((c) => ({ ...c, workload: 'Deployment/default/app`cfg' })),
       findings: [
         {
           severity: 'warning',
@@ -273,9 +285,10 @@ describe('the PR comment renders hostile manifest text inert', () => {
       ],
     };
     const text = renderPlanComment(hostile);
-    expect(text).toContain('| `Deployment/default/api` | 🔄 restart | Reads default/app&#96;cfg. |');
+    expect(text).toContain('merging restarts Deployment app&#96;cfg (2 pods)');
+    expect(text).toContain('| Deployment ``app`cfg`` |');
     expect(text).toContain(
-      '- ⚠️ **drift** `head.yaml:2` — ConfigMap default/app&#96;cfg is in the base manifests but not in the cluster; applying creates it.',
+      '- ⚠️ **drift** — ConfigMap default/app&#96;cfg is in the base manifests but not in the cluster; applying creates it. (`head.yaml:2`)',
     );
     expectInert(text);
   });
@@ -285,7 +298,7 @@ describe('the PR comment renders hostile manifest text inert', () => {
       plan(configMap('app', { a: '1' }), configMap('app', { a: '1', '@org/team<b>#5': 'x' })),
     );
     expect(text).toContain(
-      '- ❌ **invalid-key** `head.yaml:8` — ConfigMap default/app: key <code>@\u200borg/team&lt;b&gt;#\u200b5</code> is not a valid ConfigMap key',
+      '> - ❌ **invalid-key** — ConfigMap default/app: key <code>@\u200borg/team&lt;b&gt;#\u200b5</code> is not a valid ConfigMap key',
     );
   });
 });

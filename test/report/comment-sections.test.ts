@@ -1,5 +1,5 @@
-// The PR comment piece by piece: the headline's counts and verdict, the order of the workloads, notes apart from
-// findings, each ConfigMap's summary, and what a comment that must be summarised keeps.
+// The PR comment piece by piece: the headline (what merging does), blockers first, the workload table and its
+// legend, warnings and notes, each ConfigMap's summary, and what a comment over its limit keeps.
 import { describe, expect, it } from 'vitest';
 import type { RestartAction, RestartDecision } from '../../src/plan/decide.js';
 import type { Finding } from '../../src/plan/findings.js';
@@ -17,11 +17,20 @@ const fixturePlan = (): Plan =>
     options: { volumeMounts: 'restart', secrets: true, fingerprintKey: 'k' },
   });
 
-const decision = (workload: string, action: RestartAction): RestartDecision => ({
+const decision = (
+  workload: string,
+  action: RestartAction,
+  more: Partial<RestartDecision> = {},
+): RestartDecision => ({
   workload,
   action,
   reasons: [`${action} because`],
-  configMaps: [],
+  configMaps: ['shop/app-config'],
+  reads: [{ configMap: 'shop/app-config', keys: ['level'], ways: ['env'] }],
+  pods: 2,
+  strategy: 'RollingUpdate',
+  source: null,
+  ...more,
 });
 
 const note = (n: number, severity: Finding['severity'] = 'info'): Finding => ({
@@ -34,65 +43,87 @@ const note = (n: number, severity: Finding['severity'] = 'info'): Finding => ({
 
 const headlineOf = (text: string) => text.split('\n').find((l) => l.startsWith('**'));
 
-describe('the comment headline', () => {
+describe('the comment headline says what merging does', () => {
   it.each([
     [
-      'ConfigMaps and Secrets, restarts, other actions, blockers and warnings',
+      'restarts with their pods, the other actions, blockers and warnings',
       (p: Plan): Plan => ({
         ...p,
         consumers: [
-          decision('Deployment/shop/a', 'restart'),
-          decision('Deployment/shop/b', 'restart'),
+          decision('Deployment/shop/a', 'restart', { pods: 3 }),
+          decision('StatefulSet/shop/b', 'restart'),
           decision('Deployment/shop/c', 'wait-for-sync'),
           decision('Deployment/shop/d', 'none'),
           decision('Deployment/shop/e', 'blocked'),
+          decision('CronJob/shop/f', 'next-run', { pods: null }),
         ],
         findings: [note(1, 'blocker'), note(2, 'warning'), note(3, 'warning'), note(4)],
       }),
-      '**❌ Not safe to merge** · 1 ConfigMap and 1 Secret changed · 2 workloads need a restart · 1 workload needs other action · **1 blocker** · 2 warnings',
+      '**❌ 1 blocker: merging stops before writing anything** · merging would restart Deployment a (3 pods), StatefulSet b (2) · let the kubelet refresh the files of Deployment c · CronJob f picks it up on the next run · 2 warnings · planned offline: drift and live health not checked',
     ],
     [
-      'one of each, in the singular',
+      'every other action, and names across namespaces',
       (p: Plan): Plan => ({
         ...p,
-        configMaps: p.configMaps.filter((c) => c.kind === 'ConfigMap'),
+        live: true,
         consumers: [
-          decision('Deployment/shop/a', 'restart'),
-          decision('Deployment/shop/c', 'delete-pods'),
-          decision('Deployment/shop/d', 'recreate'),
-          decision('Deployment/shop/e', 'next-run'),
+          decision('Deployment/a/x', 'delete-pods', { pods: 1 }),
+          decision('Job/b/y', 'recreate', { pods: null }),
+          decision('Deployment/c/z', 'none', { note: 'rolls by itself: its pod template changes' }),
+          decision('CronJob/a/n1', 'next-run'),
+          decision('CronJob/a/n2', 'next-run'),
         ],
-        findings: [note(1, 'blocker'), note(2, 'blocker'), note(3, 'warning')],
+        findings: [],
       }),
-      '**❌ Not safe to merge** · 1 ConfigMap changed · 1 workload needs a restart · 3 workloads need other action · **2 blockers** · 1 warning',
+      '**✅ No blockers** · merging deletes the pods of Deployment x (1 pod) · re-creates Job y · rolls out the new template of Deployment z (2 pods) · CronJob n1, CronJob n2 pick it up on the next run',
     ],
     [
-      'a Secret alone',
+      'by kind when long',
+      (p: Plan): Plan => ({
+        ...p,
+        live: true,
+        consumers: [
+          ...Array.from({ length: 5 }, (_, i) => decision(`Deployment/shop/d${i}`, 'restart', { pods: 3 })),
+          decision('DaemonSet/shop/ds', 'restart', { pods: null }),
+          decision('StatefulSet/shop/s', 'restart', { pods: 2 }),
+        ],
+        findings: [],
+      }),
+      '**✅ No blockers** · merging restarts 5 Deployments (15 pods), 1 DaemonSet, 1 StatefulSet (2 pods)',
+    ],
+    [
+      'a Secret nothing reads',
       (p: Plan): Plan => ({
         ...p,
         configMaps: p.configMaps.filter((c) => c.kind === 'Secret'),
         consumers: [],
         findings: [],
       }),
-      '**✅ Safe to merge** · 0 ConfigMaps and 1 Secret changed · 0 workloads need a restart',
+      '**✅ No blockers** · merging writes 1 Secret; no workload needs a restart · planned offline: drift and live health not checked',
     ],
     [
       'nothing changed',
       (p: Plan): Plan => ({
         ...p,
+        live: true,
         configMaps: p.configMaps.map((c) => ({ ...c, change: 'unchanged' })),
         consumers: [],
         findings: [],
       }),
-      '**✅ Nothing to roll out** · 0 ConfigMaps changed · 0 workloads need a restart',
+      '**✅ Nothing to roll out**',
     ],
   ])('%s', (_name, edit, headline) => {
     expect(headlineOf(renderPlanComment(edit(fixturePlan())))).toBe(headline);
   });
+
+  it('names the commit the plan was made at', () => {
+    const text = renderPlanComment(fixturePlan(), { commit: '0123456789abcdef' });
+    expect(text).toContain('### config-rollout plan · `0123456`\n**✅ No blockers** · merging restarts');
+  });
 });
 
 describe('the comment sections', () => {
-  it('lists workloads by action (blocked first, none last), then by name', () => {
+  it('lists workloads by action (blocked first, none last), then by name, with their size', () => {
     const p = fixturePlan();
     const actions: RestartAction[] = [
       'none',
@@ -104,22 +135,62 @@ describe('the comment sections', () => {
       'delete-pods',
     ];
     const consumers = [
-      ...actions.map((a) => decision(`Deployment/shop/${a}`, a)),
-      decision('Deployment/shop/a', 'restart'),
+      ...actions.map((a) =>
+        decision(`Deployment/shop/${a}`, a, a === 'none' ? { note: 'Reloader restarts it' } : {}),
+      ),
+      decision('Deployment/shop/a', 'restart', { pods: 1, strategy: 'RollingUpdate (maxSurge 0)' }),
     ];
     const rows = renderPlanComment({ ...p, consumers })
       .split('\n')
-      .filter((l) => l.startsWith('| `'));
+      .filter((l) => l.startsWith('| Deployment'));
+    const keys = '`app-config: level` | env |';
     expect(rows).toEqual([
-      '| `Deployment/shop/blocked` | ⛔ blocked | blocked because |',
-      '| `Deployment/shop/a` | 🔄 restart | restart because |',
-      '| `Deployment/shop/restart` | 🔄 restart | restart because |',
-      '| `Deployment/shop/delete-pods` | 🗑️ delete pods | delete-pods because |',
-      '| `Deployment/shop/recreate` | ♻️ recreate | recreate because |',
-      '| `Deployment/shop/wait-for-sync` | ⏳ wait for sync | wait-for-sync because |',
-      '| `Deployment/shop/next-run` | ⏭️ next run | next-run because |',
-      '| `Deployment/shop/none` | ✅ none | none because |',
+      `| Deployment \`blocked\` | ⛔ blocked<br><sub>2 pods · RollingUpdate</sub> | ${keys}`,
+      `| Deployment \`a\` | 🔄 restart<br><sub>1 pod · RollingUpdate (maxSurge 0)</sub> | ${keys}`,
+      `| Deployment \`restart\` | 🔄 restart<br><sub>2 pods · RollingUpdate</sub> | ${keys}`,
+      `| Deployment \`delete-pods\` | 🗑️ delete pods<br><sub>2 pods</sub> | ${keys}`,
+      `| Deployment \`recreate\` | ♻️ recreate | ${keys}`,
+      `| Deployment \`wait-for-sync\` | ⏳ wait for sync | ${keys}`,
+      `| Deployment \`next-run\` | ⏭️ next run | ${keys}`,
+      `| Deployment \`none\` | ✅ none: Reloader restarts it | ${keys}`,
     ]);
+  });
+
+  it('explains each action and each way of reading once, under the table', () => {
+    const consumers = [
+      decision('Deployment/shop/a', 'restart', {
+        reads: [{ configMap: 'shop/app-config', keys: ['level'], ways: ['subPath'] }],
+      }),
+      decision('Deployment/shop/b', 'restart', {
+        reads: [{ configMap: 'shop/app-config', keys: ['level'], ways: ['envFrom', 'init'] }],
+      }),
+    ];
+    const text = renderPlanComment({ ...fixturePlan(), consumers });
+    expect(text).toContain(
+      '\n\n<sub>**restart**: a rolling restart (`kubectl rollout restart`), paced by the workload’s own strategy. **env**, **envFrom**: read once, when a container starts. **subPath**: a file mounted this way is never updated. **init**: an init container runs only when a pod starts.</sub>\n\n',
+    );
+  });
+
+  it('says how the merge paces the restarts', () => {
+    const consumers = Array.from({ length: 12 }, (_, i) => decision(`Deployment/shop/r${i}`, 'restart'));
+    const text = renderPlanComment({ ...fixturePlan(), consumers }, { maxParallel: 5 });
+    expect(text).toContain(
+      'The merge rolls 12 workloads, 5 at a time (`max-parallel`: 3 waves), and watches each until it is healthy; one that fails rolls the whole change back.',
+    );
+  });
+
+  it('folds the workloads that read only unchanged keys into one line', () => {
+    const consumers = [
+      decision('Deployment/shop/r', 'restart'),
+      ...Array.from({ length: 3 }, (_, i) =>
+        decision(`Deployment/shop/n${i}`, 'none', { note: 'reads only unchanged keys', reads: [] }),
+      ),
+    ];
+    const text = renderPlanComment({ ...fixturePlan(), consumers });
+    expect(text).toContain(
+      '<details><summary>3 workloads read only unchanged keys of the changed ConfigMaps: nothing to do.</summary>\n\n`Deployment n0`, `Deployment n1`, `Deployment n2`\n\n</details>',
+    );
+    expect(text.split('\n').filter((l) => l.startsWith('| Deployment'))).toHaveLength(1);
   });
 
   it('says when no workload reads the changed ConfigMaps', () => {
@@ -128,58 +199,49 @@ describe('the comment sections', () => {
     );
   });
 
-  it('counts the workloads past the rows it shows', () => {
-    const consumers = [
-      ...Array.from({ length: 520 }, (_, i) =>
-        decision(`Deployment/shop/r${String(i).padStart(3, '0')}`, 'restart'),
-      ),
-      ...Array.from({ length: 3 }, (_, i) => decision(`Deployment/shop/n${i}`, 'none')),
-    ];
-    const text = renderPlanComment({ ...fixturePlan(), consumers });
-    expect(text.split('\n').filter((l) => l.startsWith('| `Deployment')).length).toBe(500);
-    expect(text).toContain('\n\n…and 23 more workloads (520 🔄 restart, 3 ✅ none in all).\n\n');
-  });
-
-  it('lists findings with where they are, and notes apart under a fold', () => {
+  it('puts every blocker in a CAUTION alert under the headline, warnings in a list, notes under a fold', () => {
     const findings = [
       { ...note(1, 'blocker'), file: null, line: null },
+      { ...note(5, 'blocker'), also: [{ file: 'w.yaml', line: 7 }] },
       { ...note(2, 'warning'), line: null },
       ...Array.from({ length: 80 }, (_, i) => note(i + 10)),
     ];
     const text = renderPlanComment({ ...fixturePlan(), findings });
     expect(text).toContain(
-      '#### Findings\n\n- ❌ **drift** — note 1\n- ⚠️ **drift** `f2.yaml` — note 2\n\n<details><summary>80 notes</summary>\n\n- ℹ️ **skipped-document** `f10.yaml:10` — note 10\n',
+      '\n\n> [!CAUTION]\n> **2 problems block the merge** — fix them first; a merge with a blocker writes nothing.\n>\n> - ❌ **drift** — note 1\n> - ❌ **drift** — note 5 (`f5.yaml:5` · `w.yaml:7`)\n\n#### What merging does',
     );
-    // A quarter of the findings shown (75 at full detail), at least 5.
+    expect(text).toContain('#### 1 warning\n\n- ⚠️ **drift** — note 2 (`f2.yaml`)\n\n');
     expect(text).toContain(
-      '- ℹ️ **skipped-document** `f84.yaml:84` — note 84\n- …and 5 more notes.\n\n</details>',
+      '<details><summary>80 notes</summary>\n\n- ℹ️ **skipped-document** — note 10 (`f10.yaml:10`)\n',
     );
-    const few = renderPlanComment({ ...fixturePlan(), findings: [note(1)] });
-    expect(few).toContain('<details><summary>1 note</summary>');
-    expect(few).not.toContain('#### Findings');
+    expect(text).toContain('- ℹ️ **skipped-document** — note 89 (`f89.yaml:89`)\n\n</details>');
   });
 
-  it('counts the findings past those it shows', () => {
+  it('counts the warnings past those it shows', () => {
     const findings = Array.from({ length: 305 }, (_, i) => note(i, 'warning'));
     const text = renderPlanComment({ ...fixturePlan(), findings });
-    expect(text).toContain('- ⚠️ **drift** `f299.yaml:299` — note 299\n- …and 5 more findings.\n');
+    expect(text).toContain('- ⚠️ **drift** — note 299 (`f299.yaml:299`)\n- …and 5 more warnings.\n');
     expect(text).not.toMatch(/notes?<\/summary>/);
   });
 
-  it('sums up each changed ConfigMap and Secret, and folds its diff', () => {
+  it('sums up each changed ConfigMap and Secret with its changed keys and readers, and folds its diff', () => {
     const text = renderPlanComment(fixturePlan());
     expect(text).toContain('#### ConfigMaps and Secrets (Secret values are never shown)\n\n');
     expect(text).toContain(
-      '<details><summary><code>Secret shop/app-creds</code> — modified: 1 changed key</summary>\n\n```diff\n@@ password (changed) @@\n',
+      '<details><summary><code>Secret shop/app-creds</code> — changed <code>password</code> · read by Deployment api</summary>\n\n```diff\n@@ password (changed) @@\n',
     );
     expect(text).toContain(
-      '<details><summary><code>shop/app-config</code> — modified: 2 changed, 1 added, 1 removed keys</summary>\n\n```diff\n@@ level (changed) @@\n- info\n+ debug\n',
+      '<details><summary><code>shop/app-config</code> — changed <code>level</code>, <code>logo</code>; added <code>retries</code>; removed <code>mode</code> · read by Deployment api</summary>\n\n```diff\n@@ level (changed) @@\n- info\n+ debug\n',
     );
   });
 
   it.each([
-    [null, 'configmap-head.yaml', 'new: 4 added keys'],
-    ['configmap-base.yaml', null, 'removed: 4 removed keys'],
+    [
+      null,
+      'configmap-head.yaml',
+      'new ConfigMap with <code>level</code>, <code>logo</code>, <code>retries</code>, <code>timeout</code>',
+    ],
+    ['configmap-base.yaml', null, 'ConfigMap removed'],
     ['configmap-base.yaml', 'configmap-head-immutable.yaml', null],
   ])('sums up %s → %s as %s', (base, head, summary) => {
     const p = planRollout({
@@ -191,12 +253,12 @@ describe('the comment sections', () => {
     if (summary === null) expect(text).toContain('No ConfigMap changes in this change: nothing to restart.');
     else {
       expect(text).toContain(
-        `#### ConfigMaps\n\n<details><summary><code>shop/app-config</code> — ${summary}</summary>`,
+        `#### ConfigMaps\n\n<details><summary><code>shop/app-config</code> — ${summary} · read by no workload in these manifests — a controller may watch it through the API</summary>`,
       );
     }
   });
 
-  it('says a ConfigMap is immutable, and counts a single key in the singular', () => {
+  it('says a ConfigMap is immutable, and shows a one-line edit as before → after', () => {
     const p = planRollout({
       base: objects('configmap-head-immutable.yaml'),
       head: objects('configmap-head-immutable.yaml').map((o) => ({
@@ -206,32 +268,38 @@ describe('the comment sections', () => {
       options: { volumeMounts: 'restart' },
     });
     expect(renderPlanComment(p)).toContain(
-      '<code>shop/app-config</code> — modified: 1 changed key (immutable)</summary>',
+      '<code>shop/app-config</code> — <code>level</code> <code>info</code> → <code>debug</code> (immutable) ·',
     );
   });
 });
 
 describe('a comment over the limit', () => {
-  it('drops the value diffs first, saying it is summarised and where the full plan is', () => {
+  it('makes the ConfigMap diffs leaner first, saying what it left out and where the full plan is', () => {
     const p = fixturePlan();
     const full = renderPlanComment(p);
-    const text = renderPlanComment(p, { fullPlanHint: 'The job summary has it all.' }, full.length - 1);
+    const hint = 'The job summary has it all.';
+    const text = renderPlanComment(p, { fullPlanHint: hint }, full.length - 1);
     expect(text).not.toContain('```diff');
     expect(text).toContain(
-      '- `Secret shop/app-creds` — modified: 1 changed key\n- `shop/app-config` — modified: 2 changed, 1 added, 1 removed keys',
+      '- <code>Secret shop/app-creds</code> — changed <code>password</code> · read by Deployment api\n- <code>shop/app-config</code> — changed',
     );
     expect(
-      text.endsWith('\n\n_This plan is summarised to fit a GitHub comment. The job summary has it all._\n'),
+      text.endsWith(`\n\n_Shortened to fit ${full.length - 1} characters: the ConfigMap diffs. ${hint}_\n`),
     ).toBe(true);
-    expect(renderPlanComment(p, {}, full.length)).toBe(full);
+    // With room for everything, nothing is left out.
+    expect(renderPlanComment(p, {}, full.length + 1)).toBe(full);
   });
 
-  it('keeps the headline when nothing else fits', () => {
-    const text = renderPlanComment(fixturePlan(), {}, 300);
-    expect(text.length).toBeLessThanOrEqual(300);
+  it('keeps the headline and the blockers when nothing else fits', () => {
+    const p = { ...fixturePlan(), findings: [note(1, 'blocker')] };
+    const text = renderPlanComment(p, {}, 1_200);
+    expect(text.length).toBeLessThanOrEqual(1_200);
     expect(text).toContain(
-      '**✅ Safe to merge** · 1 ConfigMap and 1 Secret changed · 1 workload needs a restart',
+      '**❌ 1 blocker: merging stops before writing anything** · merging would restart Deployment api',
     );
+    expect(text).toContain('> - ❌ **drift** — note 1 (`f1.yaml:1`)');
+    expect(text).toContain('2 changed sources: names and diffs left out here.');
+    expect(text).toContain('\n\n_Shortened to fit 1200 characters: the ConfigMap diffs._\n');
   });
 
   it('shows notices under the headline', () => {
@@ -239,7 +307,7 @@ describe('a comment over the limit', () => {
       notices: ['Planned offline: no cluster credentials.', 'Second'],
     });
     expect(text).toContain(
-      'workload needs a restart\n\n> Planned offline: no cluster credentials.\n\n> Second\n\n#### Workloads',
+      'not checked\n\n> Planned offline: no cluster credentials.\n\n> Second\n\n#### What merging does to each workload',
     );
   });
 });

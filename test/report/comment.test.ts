@@ -1,20 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commentMarker, githubCommentLimit, renderPlanComment } from '../../src/report/comment.js';
+import { planRollout } from '../../src/plan/plan.js';
+import { commentMarker, renderPlanComment } from '../../src/report/comment.js';
 import { codeSpan, escapeText, escapeWithCode, fencedBlock } from '../../src/report/markdown-text.js';
-import { configMap, deployment, plan } from '../plan/helpers.js';
+import { repoRoot } from '../cli/run-cli.js';
+import { configMap, deployment, objects, plan } from '../plan/helpers.js';
 
 const envFrom = '        envFrom: [{configMapRef: {name: app-config}}]';
 
+/** The demo's change (examples/shop: base → head), planned offline as `npm run demo` and README show it. */
+function demoPlan() {
+  const side = (folder: string) =>
+    ['config.yaml', 'workloads.yaml'].flatMap((file) =>
+      objects(
+        readFileSync(join(repoRoot, 'examples/shop', folder, file), 'utf8'),
+        `examples/shop/${folder}/${file}`,
+        'shop',
+      ),
+    );
+  return planRollout({ base: side('base'), head: side('head'), options: { volumeMounts: 'restart' } });
+}
+
 describe('renderPlanComment', () => {
-  it('renders headline, workloads, findings and the key diff', () => {
-    const base = configMap('app-config', { level: 'info', gone: 'x' }) + deployment('api', envFrom);
-    const head = configMap('app-config', { level: 'debug', fresh: 'y' }) + deployment('api', envFrom);
-    const text = renderPlanComment(plan(base, head));
+  it('renders the demo: what merging does, the table, the legend, each ConfigMap', () => {
+    const text = renderPlanComment(demoPlan(), {
+      links: { repositoryUrl: 'https://github.com/acme/shop', sha: '4f1c2a9e0b7d' },
+      maxParallel: 5,
+    });
     expect(text).toMatchSnapshot();
     expect(text.startsWith(commentMarker)).toBe(true);
-    expect(text).toContain('1 ConfigMap changed · 1 workload needs a restart');
-    expect(text).toContain('| `Deployment/default/api` | 🔄 restart |');
-    expect(text).toContain('- info\n+ debug');
+    expect(text).toContain(
+      '### config-rollout plan · `4f1c2a9`\n**✅ No blockers** · merging restarts DaemonSet web, Deployment api (3 pods), StatefulSet worker (2) · CronJob nightly-report picks it up on the next run · planned offline: drift and live health not checked',
+    );
+    expect(text).toContain(
+      '| [Deployment `api`](https://github.com/acme/shop/blob/4f1c2a9e0b7d/examples/shop/head/workloads.yaml#L',
+    );
   });
 
   it('says so when nothing changed', () => {
@@ -40,26 +61,6 @@ describe('renderPlanComment', () => {
     const block = text.slice(text.indexOf('````diff'), text.lastIndexOf('````') + 4);
     expect(block).toContain(evil.split('\n')[1]);
     expect(text.replace(block, '')).not.toMatch(/<img|@org|#123/);
-  });
-
-  it('stays under the GitHub comment limit on a huge change, summarising instead of cutting a table', () => {
-    let base = '';
-    let head = '';
-    for (let i = 0; i < 400; i++) {
-      const name = `cfg-${i}`;
-      const ref = `        envFrom: [{configMapRef: {name: ${name}}}]`;
-      base += configMap(name, { value: 'a'.repeat(400), other: `${i}` }) + deployment(`app-${i}`, ref);
-      head += configMap(name, { value: 'b'.repeat(400), other: `${i + 1}` }) + deployment(`app-${i}`, ref);
-    }
-    const text = renderPlanComment(plan(base, head));
-    expect(text.length).toBeLessThanOrEqual(githubCommentLimit);
-    expect(text).toContain('400 ConfigMaps changed · 400 workloads need a restart');
-    expect(text).toContain('summarised to fit');
-    const tableRows = text.split('\n').filter((l) => l.startsWith('| `Deployment'));
-    expect(tableRows.length).toBeGreaterThan(0);
-    // Every table row is complete: it ends with the cell separator.
-    expect(tableRows.every((r) => r.endsWith(' |'))).toBe(true);
-    expect(text).toMatch(/…and \d+ more workloads/);
   });
 
   it('honours a smaller limit too', () => {

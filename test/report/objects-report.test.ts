@@ -58,21 +58,21 @@ describe('the plan comment lists the other objects the merge writes', () => {
       '#### Other objects the merge writes\n\n- changes `Service/shop/api`: `spec.ports[http].port`, `metadata.labels.tier`\n- creates `Ingress/shop/api`\n- removes (deleted with `prune`, else kept) `Role/shop/old`\n\n#### ConfigMaps',
     );
     expect(text).toContain(
-      '**✅ Safe to merge** · 1 ConfigMap changed · 0 workloads need a restart · 2 other objects written',
+      '**✅ No blockers** · merging writes 1 ConfigMap and 2 other objects; no workload needs a restart · planned offline: drift and live health not checked',
     );
   });
 
   it('has something to roll out when only other objects change', () => {
     const text = renderPlanComment(withObjects([object('Service/shop/api', 'added')], false));
     expect(text).toContain(
-      '**✅ Safe to merge** · 0 ConfigMaps changed · 0 workloads need a restart · 1 other object written',
+      '**✅ No blockers** · merging writes 1 other object · planned offline: drift and live health not checked',
     );
     expect(text).toContain(
       'No ConfigMap changes in this change: nothing to restart.\n\n#### Other objects the merge writes\n\n- creates `Service/shop/api`\n',
     );
     const removedOnly = renderPlanComment(withObjects([object('Role/shop/old', 'removed')], false));
     expect(removedOnly).toContain(
-      '**✅ Safe to merge** · 0 ConfigMaps changed · 0 workloads need a restart\n',
+      '**✅ No blockers** · planned offline: drift and live health not checked\n',
     );
     expect(renderPlanComment(withObjects([], false))).toContain('**✅ Nothing to roll out**');
   });

@@ -81,7 +81,7 @@ describe('value diff edges', () => {
 });
 
 describe('comment edges', () => {
-  it('lists findings when no ConfigMap changes', () => {
+  it('lists warnings when no ConfigMap changes', () => {
     const p = planRollout({
       base: testdataObjects('configmap-base.yaml'),
       head: testdataObjects('configmap-head-same.yaml'),
@@ -95,22 +95,30 @@ describe('comment edges', () => {
       line: null,
     };
     expect(renderPlanComment({ ...p, findings: [finding] })).toContain(
-      'No ConfigMap changes in this change: nothing to restart.\n\n#### Findings\n\n- ⚠️ **drift** — m\n',
+      'No ConfigMap changes in this change: nothing to restart.\n\n#### 1 warning\n\n- ⚠️ **drift** — m\n',
     );
   });
 
-  it('joins the reasons of a workload in one cell', () => {
+  it('puts each ConfigMap a workload reads on a line of its own, naming at most six keys of each', () => {
     const p = plan();
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
     const consumers = [
       {
         workload: 'Deployment/shop/api',
         action: 'restart' as const,
         reasons: ['One.', 'Two.'],
-        configMaps: [],
+        configMaps: ['shop/app-config', 'Secret/shop/creds'],
+        reads: [
+          { configMap: 'Secret/shop/creds', keys: ['password'], ways: ['env' as const] },
+          { configMap: 'shop/app-config', keys, ways: ['volume' as const, 'hot-reload' as const] },
+        ],
+        pods: null,
+        strategy: null,
+        source: null,
       },
     ];
     expect(renderPlanComment({ ...p, consumers })).toContain(
-      '| `Deployment/shop/api` | 🔄 restart | One. Two. |',
+      '| Deployment `api` | 🔄 restart | `Secret creds: password`<br>`app-config: a, b, c, d, e, f +2 more` | env<br>volume, hot-reload |',
     );
   });
 
@@ -127,38 +135,40 @@ describe('comment edges', () => {
     expect(text).not.toContain('more note');
   });
 
-  it('says a single key in the singular, whichever way it changed', () => {
+  it('names the keys of an edit, whichever way they changed', () => {
     const one = (keys: { added?: string[]; removed?: string[]; changed?: string[] }) => {
       const p = plan();
       const configMaps = p.configMaps.map((c) => ({
         ...c,
         keys: { added: [], removed: [], changed: [], ...keys },
       }));
-      return /<code>shop\/app-config<\/code> — (.*)<\/summary>/.exec(
+      return /<code>shop\/app-config<\/code> — (.*) · read by/.exec(
         renderPlanComment({ ...p, configMaps }),
       )?.[1];
     };
-    expect(one({ added: ['a'] })).toBe('modified: 1 added key');
-    expect(one({ removed: ['a'] })).toBe('modified: 1 removed key');
-    expect(one({ changed: ['a', 'b'] })).toBe('modified: 2 changed keys');
+    expect(one({ added: ['a'] })).toBe('added <code>a</code>');
+    expect(one({ removed: ['a'] })).toBe('removed <code>a</code>');
+    expect(one({ changed: ['a', 'b'] })).toBe('changed <code>a</code>, <code>b</code>');
+    const many = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    expect(one({ added: many })).toBe(
+      `added ${many
+        .slice(0, 8)
+        .map((k) => `<code>${k}</code>`)
+        .join(', ')} and 2 more`,
+    );
     expect(one({})).toBe('modified');
   });
 
-  it('says it is summarised without a hint, and keeps the headline when even that is cut', () => {
+  it('says what it left out without a hint, and cuts even the headline when nothing fits', () => {
     const p = plan();
     const full = renderPlanComment(p);
-    expect(
-      renderPlanComment(p, {}, full.length - 1).endsWith(
-        '\n\n_This plan is summarised to fit a GitHub comment._\n',
-      ),
-    ).toBe(true);
-    const headline =
-      '### config-rollout plan\n**✅ Safe to merge** · 1 ConfigMap changed · 0 workloads need a restart';
-    const fallback = `${commentMarker}\n\n${headline}\n\n_This plan is summarised to fit a GitHub comment._`;
-    expect(renderPlanComment(p, {}, 300)).toBe(fallback);
-    expect(renderPlanComment(p, {}, 150)).toBe(
-      `${fallback.slice(0, 110)}… (${fallback.length - 110} more characters)`,
+    expect(renderPlanComment(p, {}, full.length - 1)).toMatch(
+      /\n\n_Shortened to fit \d+ characters: [^_]+\._\n$/,
     );
+    const tiny = renderPlanComment(p, {}, 150);
+    expect(tiny.length).toBeLessThanOrEqual(150);
+    expect(tiny.startsWith(`${commentMarker}\n\n### config-rollout plan\n**✅ No blockers**`)).toBe(true);
+    expect(tiny).toMatch(/… \(\d+ more characters\)$/);
   });
 });
 
