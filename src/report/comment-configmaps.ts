@@ -5,9 +5,15 @@ import { escapeName, fencedBlock, plural } from './markdown-text.js';
 import { renderValueDiff, type ValueDiffLimits } from './value-diff.js';
 
 /** How much of the ConfigMaps section one rendering keeps. */
-export type ConfigMapDetail = 'diffs' | 'short-diffs' | 'summaries' | 'counts';
+export type ConfigMapDetail = 'diffs' | 'short-diffs' | 'summaries' | 'by-keys' | 'counts';
 
-export const configMapDetails: readonly ConfigMapDetail[] = ['diffs', 'short-diffs', 'summaries', 'counts'];
+export const configMapDetails: readonly ConfigMapDetail[] = [
+  'diffs',
+  'short-diffs',
+  'summaries',
+  'by-keys',
+  'counts',
+];
 
 const diffLimits: Record<'diffs' | 'short-diffs', ValueDiffLimits> = {
   diffs: { valueChars: 300, diffLines: 60 },
@@ -45,6 +51,13 @@ export function renderConfigMaps(
       title,
       `${plural(changed.length, changed.length === 1 ? changed[0]!.kind : 'changed source')}${grouped > 0 ? ` (${plural(groups.length, 'distinct edit')})` : ''}: names and diffs left out here.`,
     ].join('\n\n');
+  }
+  if (detail === 'by-keys') {
+    const lines = groupByKeys(changed).map(
+      (group) =>
+        `- ${describeKeys(group[0]!)} in ${plural(group.length, group[0]!.kind)}: ${group.map((c) => escapeName(displayRef(c))).join(', ')}`,
+    );
+    return [title, lines.join('\n')].join('\n\n');
   }
   const readers = readersByRef(consumers);
   const blocks = groups.map((group) => {
@@ -86,6 +99,27 @@ function groupIdentical(changed: readonly ConfigMapChange[]): ConfigMapChange[][
   return [...groups.values()];
 }
 
+/** ConfigMaps whose edits touch the same keys the same way (values may differ), in the order first seen. */
+function groupByKeys(changed: readonly ConfigMapChange[]): ConfigMapChange[][] {
+  const groups = new Map<string, ConfigMapChange[]>();
+  for (const change of changed) {
+    const signature = JSON.stringify([change.kind, change.change, change.keys]);
+    groups.set(signature, [...(groups.get(signature) ?? []), change]);
+  }
+  return [...groups.values()];
+}
+
+/** The keys an edit touches, without values: `changed POOL; added X`, or `new` / `removed`. */
+function describeKeys(change: ConfigMapChange): string {
+  if (change.change === 'added') return `new ${change.kind}`;
+  if (change.change === 'removed') return `${change.kind} removed`;
+  const { changed, added, removed } = change.keys;
+  const keys = [keyList('changed', changed), keyList('added', added), keyList('removed', removed)]
+    .filter(Boolean)
+    .join('; ');
+  return keys || 'modified';
+}
+
 /** A few words for what the edit does: `` `LOG_LEVEL` `info` → `warn` `` or `changed A, B; added C`. */
 function describeEdit(change: ConfigMapChange): string {
   if (change.change === 'added') return `new ${change.kind}${keyList(' with', change.keys.added)}`;
@@ -105,10 +139,7 @@ function describeEdit(change: ConfigMapChange): string {
   ) {
     return `<code>${escapeName(one)}</code> <code>${escapeName(before) || '""'}</code> → <code>${escapeName(after) || '""'}</code>${immutable}`;
   }
-  const keys = [keyList('changed', changed), keyList('added', added), keyList('removed', removed)]
-    .filter(Boolean)
-    .join('; ');
-  return (keys || 'modified') + immutable;
+  return describeKeys(change) + immutable;
 }
 
 function keyList(label: string, keys: readonly string[]): string {

@@ -90,8 +90,7 @@ export function renderWorkloads(
       .map((action) => rows.filter((c) => c.action === action))
       .filter((group) => group.length > 0)
       .map(
-        (group) =>
-          `- ${actionLabels[group[0]!.action]} (${group.length}): ${group.map((c) => shortName(c.workload, namespaces.size > 1)).join(', ')}`,
+        (group) => `- ${actionLabels[group[0]!.action]} (${group.length}): ${namesByKindAndNamespace(group)}`,
       );
     return [title, lines.join('\n'), pacing(rows, options.maxParallel)].filter(Boolean).join('\n\n');
   }
@@ -127,6 +126,19 @@ export function renderUnchangedReaders(
   const namespaces = new Set(list.map((c) => workloadParts(c.workload).namespace));
   const names = list.map((c) => codeSpan(shortName(c.workload, namespaces.size > 1))).join(', ');
   return `<details><summary>${summary}</summary>\n\n${names}\n\n</details>`;
+}
+
+/** `Deployment in shop: api, web; StatefulSet in shop: worker`: each kind and namespace said once. */
+function namesByKindAndNamespace(list: readonly RestartDecision[]): string {
+  const groups = new Map<string, string[]>();
+  for (const c of list) {
+    const { kind, namespace, name } = workloadParts(c.workload);
+    const key = `${kind} in ${namespace}`;
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  return [...groups]
+    .map(([key, names]) => `${escapeName(key)}: ${names.map(escapeName).join(', ')}`)
+    .join('; ');
 }
 
 function sorted(consumers: readonly RestartDecision[]): RestartDecision[] {
