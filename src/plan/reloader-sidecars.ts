@@ -83,7 +83,8 @@ function watchedFolders(container: Record<string, unknown>, sidecar: ReloaderSid
 /** A watched folder or file lies at or under a mount path (`/etc/config/prometheus.yml` under `/etc/config`). */
 function within(watched: string, mountPath: string): boolean {
   const mount = mountPath.replace(/\/+$/, '');
+  const folder = watched.replace(/\/+$/, '');
   return (
-    mount !== '' && (watched === mount || watched.startsWith(`${mount}/`) || mount.startsWith(`${watched}/`))
+    mount !== '' && (folder === mount || folder.startsWith(`${mount}/`) || mount.startsWith(`${folder}/`))
   );
 }

@@ -11,6 +11,7 @@ import { buildReferenceGraph } from '../../src/plan/reference-graph.js';
 import { planChange } from '../../src/plan-change.js';
 import { parseManifests } from '../../src/plan/manifests.js';
 import { planRollout, type Plan } from '../../src/plan/plan.js';
+import { renderPlanComment } from '../../src/report/comment.js';
 import { loadManifests } from '../../src/sources/load-manifests.js';
 import { readManifestFiles } from '../../src/sources/manifest-files.js';
 import { repoRoot } from '../cli/run-cli.js';
@@ -68,6 +69,15 @@ async function planEdit(folder: string, edits: Edit[], volumeMounts: VolumeMount
   });
   expect(view(plan)).toEqual(view(full));
   return plan;
+}
+
+/** The line (1-based) of `kind: <kind>` for the object named `name` in a corpus file: where it is defined. */
+function lineOf(file: string, kind: string, name: string): number {
+  const lines = readFileSync(join(corpus, file), 'utf8').split('\n');
+  const at = lines.findIndex(
+    (l, i) => l === `kind: ${kind}` && lines.slice(i + 1, i + 4).some((n) => n === `  name: ${name}`),
+  );
+  return at + 1;
 }
 
 const actions = (plan: Awaited<ReturnType<typeof planEdit>>) =>
@@ -130,6 +140,36 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
     );
   });
 
+  it('calico: removing veth_mtu is ONE blocker, at the ConfigMap, naming every env var that needs it', async () => {
+    const plan = await planEdit('calico', [
+      { file: 'manifests/calico-typha.yaml', from: '  veth_mtu: "0"\n', to: '' },
+    ]);
+    const blockers = plan.findings.filter((f) => f.severity === 'blocker');
+    expect(blockers).toEqual([
+      {
+        severity: 'blocker',
+        code: 'missing-key',
+        message:
+          'calico-config no longer has key `veth_mtu`, which DaemonSet/kube-system/calico-node requires: new pods would not start. Needed by init container `install-cni` env `CNI_MTU` (key `veth_mtu`); container `calico-node` env `FELIX_IPINIPMTU` (key `veth_mtu`); container `calico-node` env `FELIX_VXLANMTU` (key `veth_mtu`); container `calico-node` env `FELIX_WIREGUARDMTU` (key `veth_mtu`). Keep the key, or mark the references `optional: true`.',
+        // The ConfigMap the author edited (its document in the head), and the DaemonSet that needs the key.
+        file: 'head/manifests/calico-typha.yaml',
+        line: lineOf('calico/manifests/calico-typha.yaml', 'ConfigMap', 'calico-config'),
+        also: [
+          {
+            file: 'head/manifests/calico-typha.yaml',
+            // One line up from the corpus file: the edit removed a line above it.
+            line: lineOf('calico/manifests/calico-typha.yaml', 'DaemonSet', 'calico-node') - 1,
+          },
+        ],
+      },
+    ]);
+    const comment = renderPlanComment(plan, {
+      links: { repositoryUrl: 'https://github.com/acme/net', sha: 'abc1234def' },
+    });
+    expect(comment.match(/❌ \*\*missing-key\*\*/g)).toHaveLength(1);
+    expect(comment).toContain('env <code>FELIX_VXLANMTU</code>');
+  });
+
   it('descheduler: a policy change restarts the Deployment, waits for the CronJob, recreates the Job', async () => {
     const plan = await planEdit('descheduler', [
       { file: 'kubernetes/base/configmap.yaml', from: '"cpu" : 20', to: '"cpu" : 30' },
@@ -141,7 +181,9 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
     });
   });
 
-  it('kube-prometheus: a blackbox module change restarts the exporter, or waits for sync when apps hot-reload', async () => {
+  // blackbox-exporter's pod has a configmap-reload sidecar (--volume-dir on the same volume, --webhook-url to the
+  // exporter's /-/reload): the mounted module config reaches it without a restart, under either setting.
+  it('kube-prometheus: a blackbox module change waits for sync: its configmap-reload sidecar reloads it', async () => {
     const edit = [
       {
         file: 'manifests/blackboxExporter-configuration.yaml',
@@ -149,9 +191,13 @@ describe.runIf(existsSync(corpus))('the shared corpus', () => {
         to: '"preferred_ip_protocol": "ip6"',
       },
     ];
-    expect(actions(await planEdit('kube-prometheus', edit))).toEqual({
-      'Deployment/monitoring/blackbox-exporter': 'restart',
+    const plan = await planEdit('kube-prometheus', edit);
+    expect(actions(plan)).toEqual({
+      'Deployment/monitoring/blackbox-exporter': 'wait-for-sync',
     });
+    expect(plan.consumers[0]!.reasons[0]).toBe(
+      'Container `blackbox-exporter` mounts blackbox-exporter-configuration (changed `config.yml`) as a volume, and the configmap-reload sidecar `module-configmap-reloader` in the same pod reloads it.',
+    );
     expect(actions(await planEdit('kube-prometheus', edit, 'hot-reload'))).toEqual({
       'Deployment/monitoring/blackbox-exporter': 'wait-for-sync',
     });
