@@ -125,24 +125,23 @@ describe('renderHelm', () => {
     expect(rendered.files[0]!.text).toContain('SIZE: "64Mi"');
   });
 
-  it('renders the descheduler chart of the shared corpus', async () => {
-    const cwd = join(repoRoot, '..', 'shared', 'corpus', 'helm-charts');
-    const rendered = await renderSource(
-      {
-        kind: 'helm',
-        path: 'charts/descheduler',
-        release: 'descheduler',
-        namespace: 'kube-system',
-        valuesFiles: [],
-        set: [],
-      },
-      { ...options, cwd },
-    );
-    expect(rendered.files.map((f) => f.path)).toContain('charts/descheduler/templates/configmap.yaml');
-    const cronJob = rendered.files.find((f) => /^kind: CronJob$/m.test(f.text));
-    expect(cronJob?.path).toBe('charts/descheduler/templates/cronjob.yaml');
-    expect(cronJob?.text).toMatch(/checksum\/config: [0-9a-f]{64}/);
-  });
+  it.each([
+    ['descheduler', 'kube-system', 'CronJob', 'cronjob.yaml'],
+    ['fluent-bit', 'logging', 'DaemonSet', 'daemonset.yaml'],
+  ])(
+    'renders the %s chart of the shared corpus, its %s with a checksum/config annotation',
+    async (name, namespace, kind, template) => {
+      const cwd = join(repoRoot, '..', 'shared', 'corpus', 'helm-charts');
+      const rendered = await renderSource(
+        { kind: 'helm', path: `charts/${name}`, release: name, namespace, valuesFiles: [], set: [] },
+        { ...options, cwd },
+      );
+      expect(rendered.files.map((f) => f.path)).toContain(`charts/${name}/templates/configmap.yaml`);
+      const workload = rendered.files.find((f) => new RegExp(`^kind: ${kind}$`, 'm').test(f.text));
+      expect(workload?.path).toBe(`charts/${name}/templates/${template}`);
+      expect(workload?.text).toMatch(/checksum\/config: [0-9a-f]{64}/);
+    },
+  );
 });
 
 describe('a helm render that fails', () => {

@@ -82,9 +82,14 @@ describe('renderKustomize', () => {
         },
       },
       {
+        object: 'ConfigMap/prod-notes',
+        path: `${fixtures}/base/notes.yaml`,
+        origin: { path: `${fixtures}/base/notes.yaml`, via: 'resource' },
+      },
+      {
         object: 'ConfigMap/prod-shared-config-dmht42tct7',
         path: `${fixtures}/base/kustomization.yaml`,
-        origin: { path: `${fixtures}/base/kustomization.yaml`, line: 9, via: 'generator' },
+        origin: { path: `${fixtures}/base/kustomization.yaml`, line: 10, via: 'generator' },
       },
       {
         object: 'ConfigMap/prod-tracing-config-t9g55gc65d',
@@ -113,8 +118,10 @@ describe('renderKustomize', () => {
     }
   });
 
-  it('keeps the annotation that only looks like an origin (a value in the worker)', async () => {
+  it('keeps what only looks like an origin annotation: an annotation’s value, a data value', async () => {
     const rendered = await render('overlays/prod');
+    const notes = rendered.files.find((f) => f.text.includes('name: prod-notes'))!;
+    expect(notes.text).toContain('    config.kubernetes.io/origin: |\n      path: somewhere-else.yaml\n');
     const worker = rendered.files.find((f) => f.text.includes('name: prod-worker'))!;
     expect(worker.text).toContain(
       `annotations:\n    note: 'config.kubernetes.io/origin: |'\n  name: prod-worker`,
@@ -132,6 +139,7 @@ describe('renderKustomize', () => {
     const staging = await render('overlays/staging');
     expect(summary(staging.files).map((s) => [s.object, s.path])).toEqual([
       ['ConfigMap/api-config-47668c6k28', `${fixtures}/overlays/staging/kustomization.yaml`],
+      ['ConfigMap/notes', `${fixtures}/base/notes.yaml`],
       ['ConfigMap/shared-config-dmht42tct7', `${fixtures}/base/kustomization.yaml`],
       ['Deployment/api', `${fixtures}/base/deployment.yaml`],
       ['Deployment/worker', `${fixtures}/base/worker.yaml`],
@@ -145,7 +153,7 @@ describe('renderKustomize', () => {
       summary(rendered.files)
         .slice(0, 2)
         .map((s) => s.object),
-    ).toEqual(['ConfigMap/api-config', 'ConfigMap/shared-config-dmht42tct7']);
+    ).toEqual(['ConfigMap/api-config', 'ConfigMap/notes']);
     expect(rendered.files[0]!.origin).toEqual({
       path: `${fixtures}/overlays/plain-hash/kustomization.yaml`,
       line: 11,
@@ -158,8 +166,9 @@ describe('renderKustomize', () => {
     expect(rendered.files.map((f) => f.text).join('---\n')).toBe(
       buildDirectly(`${fixtures}/overlays/own-origins`),
     );
-    expect(rendered.files[1]!.text).toContain('path: ../../base/deployment.yaml');
-    expect(rendered.files[1]!.origin).toEqual({ path: `${fixtures}/base/deployment.yaml`, via: 'resource' });
+    const api = rendered.files.find((f) => f.text.includes('name: api\n'))!;
+    expect(api.text).toContain('path: ../../base/deployment.yaml');
+    expect(api.origin).toEqual({ path: `${fixtures}/base/deployment.yaml`, via: 'resource' });
   });
 
   it('inflates helmCharts with helm when the target asks for it (--enable-helm), offline, from the vendored chart', async () => {
