@@ -213,6 +213,75 @@ describe('findReferences', () => {
     ]);
   });
 
+  it('skips null entries anywhere a list of objects is expected, and a volume item without a key', () => {
+    const refs = refsOf(
+      podSpec(`  volumes:
+  - null
+  - name: items
+    configMap: {name: cfg, items: [null, {path: no-key}, {key: a}]}
+  - name: proj
+    projected: {sources: [null, {configMap: {name: p}}]}
+  containers:
+  - null
+  - envFrom: [null, {configMapRef: {name: e}}]
+    env: [null]
+    volumeMounts: [null, {name: items, mountPath: /i}, {name: proj, mountPath: /p}]
+`),
+    );
+    expect(refs.map((r) => [r.container, r.configMap, r.keys])).toEqual([
+      // A container without a name is named by the empty string.
+      ['', 'ns/e', null],
+      ['', 'ns/cfg', ['a']],
+      ['', 'ns/p', null],
+    ]);
+  });
+
+  it.each([
+    // The volume root: every listed key.
+    ['./', ['a', 'b', 'c']],
+    // Trailing slashes, however many, name the folder.
+    ['dir//', ['b']],
+    // Only a leading ./ is dropped.
+    ['x./c', ['c']],
+    // An empty subPathExpr is no expression: the subPath narrows.
+    ['dir', ['b'], ''],
+  ])('narrows the items of a mount with subPath %j to %j', (subPath, keys, subPathExpr?: string) => {
+    const expr = subPathExpr === undefined ? '' : `, subPathExpr: "${subPathExpr}"`;
+    const refs = refsOf(
+      podSpec(`  volumes:
+  - name: v
+    configMap: {name: cfg, items: [{key: a, path: a.conf}, {key: b, path: dir/b.conf}, {key: c, path: x./c}]}
+  containers:
+  - name: c
+    volumeMounts: [{name: v, mountPath: /v, subPath: "${subPath}"${expr}}]
+`),
+    );
+    expect(refs.map((r) => r.keys)).toEqual([keys]);
+  });
+
+  it('requires the listed keys of a volume, mounted or not, and runs no unmounted volume once', () => {
+    const refs = workloadsOf(
+      objects(
+        podSpec(`  volumes:
+  - {name: listed, configMap: {name: a, items: [{key: k, path: k}]}}
+  - {name: whole, configMap: {name: b}}
+  - {name: unused-listed, configMap: {name: c, items: [{key: k, path: k}]}}
+  - {name: unused-whole, configMap: {name: d}}
+  initContainers:
+  - name: init
+    volumeMounts: [{name: listed, mountPath: /l}, {name: whole, mountPath: /w}]
+  containers: [{name: c}]
+`),
+      ),
+    ).flatMap((w) => findReferences(w));
+    expect(refs.map((r) => [r.configMap, r.container, r.keys, r.requiredKeys, r.runsOnce])).toEqual([
+      ['ns/a', 'init', ['k'], ['k'], true],
+      ['ns/b', 'init', null, [], true],
+      ['ns/c', null, ['k'], ['k'], false],
+      ['ns/d', null, null, [], false],
+    ]);
+  });
+
   it('reports a volume mounted by no container with a null container', () => {
     const refs = refsOf(
       podSpec(`  volumes:\n  - name: unused\n    configMap: {name: cfg}\n  containers: [{name: c}]\n`),
