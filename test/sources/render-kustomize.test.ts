@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/sources/input-error.js';
 import { renderSource } from '../../src/sources/render-source.js';
-import { detectSourceKind, type RenderedFile, type RenderOptions } from '../../src/sources/source.js';
+import type { RenderedFile, RenderOptions } from '../../src/sources/source.js';
 import { repoRoot } from '../cli/run-cli.js';
 import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
 
@@ -51,20 +51,6 @@ async function renderError(promise: Promise<unknown>): Promise<RenderError> {
   expect(error).toBeInstanceOf(RenderError);
   return error as RenderError;
 }
-
-describe('detectSourceKind', () => {
-  it.each([
-    ['test/testdata/kustomize/overlays/prod', 'kustomize'],
-    ['test/testdata/kustomize/components/tracing', 'kustomize'],
-    ['test/testdata/helm/api', 'helm'],
-    ['test/testdata', 'plain'],
-    ['test/testdata/configmap-base.yaml', 'plain'],
-    ['test/testdata/*.yaml', 'plain'],
-    ['no/such/folder', 'plain'],
-  ])('%s is %s', (path, kind) => {
-    expect(detectSourceKind(path, repoRoot)).toBe(kind);
-  });
-});
 
 describe('renderKustomize', () => {
   it('renders an overlay with generators, a component and a shared base, each object with its origin', async () => {
