@@ -93,7 +93,7 @@ export async function renderKustomize(
     } catch (error) {
       if (error instanceof RendererFailure) {
         throw new RenderError(
-          `Rendering ${target} with kustomize failed: ${describeFailure(error.message, buildDir, workspace)}`,
+          `Rendering ${target} with kustomize failed: ${describeFailure(error.message, buildDir, targetDir, workspace)}`,
           target,
           'kustomize',
         );
@@ -147,9 +147,28 @@ function helmForKustomize(target: string, options: SettledRenderOptions): string
   );
 }
 
-/** kustomize's messages name our temporary folder; say "the target" instead. */
-function describeFailure(message: string, buildDir: string, workspace: RenderWorkspace): string {
-  return message.split(buildDir).join('<target>').split(workspace.dir).join('<temporary folder>');
+/**
+ * kustomize's message as a build of the target itself would print it: without the layer our kustomization adds
+ * in front (`accumulating resources from '<target>' … recursed accumulation of path '<target>': `), and with
+ * paths relative to the repository.
+ */
+function describeFailure(
+  message: string,
+  buildDir: string,
+  targetDir: string,
+  workspace: RenderWorkspace,
+): string {
+  const layer =
+    `accumulating resources: accumulation err='accumulating resources from '${relative(buildDir, targetDir)}': ` +
+    `'${targetDir}' must resolve to a file': recursed accumulation of path '${targetDir}': `;
+  const own = message.startsWith(layer) ? message.slice(layer.length) : message;
+  return own
+    .split(`${workspace.root}/`)
+    .join('')
+    .split(buildDir)
+    .join('<target>')
+    .split(workspace.dir)
+    .join('<temporary folder>');
 }
 
 function asksForOrigins(kustomizationFile: string): boolean {
