@@ -66,7 +66,14 @@ export async function renderHelm(source: HelmSource, options: SettledRenderOptio
       });
     } catch (error) {
       if (error instanceof RendererFailure) {
-        const message = error.message.split(`${chartDir}/`).join(`${target}/`).split(chartDir).join(target);
+        // Paths as the repository names them, not as this machine does.
+        const message = error.message
+          .split(`${chartDir}/`)
+          .join(`${target}/`)
+          .split(chartDir)
+          .join(target)
+          .split(`${workspace.root}/`)
+          .join('');
         throw new RenderError(`Rendering ${target} with helm failed: ${message}`, target, 'helm');
       }
       throw error;

@@ -161,6 +161,19 @@ describe('a helm render that fails', () => {
     );
   });
 
+  it('names a values file helm cannot read by its path in the repository', async () => {
+    const repo = chartRepository('api');
+    writeFileSync(join(repo, 'chart', 'values', 'broken.yaml'), 'logLevel: [unclosed\n');
+    const error = await renderError(
+      renderSource(
+        { ...chart('api'), path: 'chart', valuesFiles: ['chart/values/broken.yaml'] },
+        { ...options, cwd: repo },
+      ),
+    );
+    expect(error.message).toMatch(/^Rendering chart with helm failed: .*chart\/values\/broken\.yaml/);
+    expect(error.message).not.toContain(repo);
+  });
+
   it('gives templates no way to read the environment: helm has no `env` function', async () => {
     process.env.GITHUB_TOKEN = 'ghs_not-a-real-token';
     try {
