@@ -15,6 +15,8 @@ export interface RunEvent {
   fromFork: boolean;
   /** The commit being built. */
   sha: string;
+  /** The commit the author pushed: a pull request's head (the build runs on a merge commit GitHub made). */
+  headSha: string;
 }
 
 const planEvents = new Set(['pull_request', 'pull_request_target', 'merge_group']);
@@ -60,7 +62,7 @@ export function readEvent(context: RunnerContext, mode: ModeSetting): RunEvent {
     | {
         number?: number;
         base?: { sha?: string; repo?: { full_name?: string } };
-        head?: { repo?: { full_name?: string } | null };
+        head?: { sha?: string; repo?: { full_name?: string } | null };
       }
     | undefined;
   let baseSha: string | undefined;
@@ -80,6 +82,7 @@ export function readEvent(context: RunnerContext, mode: ModeSetting): RunEvent {
     pullRequest: pr?.number,
     fromFork: pr !== undefined && (headRepo === undefined || headRepo !== baseRepo),
     sha: context.sha,
+    headSha: pr?.head?.sha ?? context.sha,
   };
 }
 

@@ -7,7 +7,9 @@ import type { FailOn, Settings } from '../inputs.js';
 import type { Finding } from '../plan/findings.js';
 import type { Plan } from '../plan/plan.js';
 import { planChangeOrOffline } from '../plan-change.js';
-import { commentMarker, renderPlanComment } from '../report/comment.js';
+import { uploadPlanArtifact } from '../github/plan-artifact.js';
+import { commentMarker, jobSummaryLimit, renderPlanComment, type CommentContext } from '../report/comment.js';
+import type { RepositoryLinks } from '../report/comment-links.js';
 import { planToJson } from '../report/plan-json.js';
 import { ensureCommit } from '../sources/git-files.js';
 import { baseFor, type RunEvent } from './event.js';
@@ -64,6 +66,13 @@ export async function runPlanJob({
 
   const planPath = join(tempDir, 'config-rollout-plan.json');
   await writeFile(planPath, JSON.stringify(planToJson(plan), null, 2));
+  const artifact = await uploadPlanArtifact(planPath, env).catch((error: unknown) => {
+    // The artifact is where a big plan is read in full; without it the job summary still holds it.
+    core.warning(
+      `Could not upload the plan as an artifact: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  });
   const changed = plan.configMaps.filter((c) => c.change !== 'unchanged');
   core.setOutput('plan', planPath);
   core.setOutput('changed-configmaps', JSON.stringify(changed.map((c) => c.ref)));
@@ -71,11 +80,26 @@ export async function runPlanJob({
   core.setOutput('result', changed.length > 0 || plan.objects.length > 0 ? 'planned' : 'no-change');
   annotate(plan.findings);
 
-  const body = renderPlanComment(plan, {
+  const context: CommentContext = {
     notices: [offlineNotice ?? notice],
-    fullPlanHint: 'The job summary and the `plan` output hold the full plan.',
-  });
-  if (settings.summary) await core.summary.addRaw(body).write();
+    links: repositoryLinks(env, event.headSha, workspace),
+    commit: event.headSha,
+    maxParallel: settings.maxParallel,
+  };
+  const runUrl = runPageUrl(env);
+  const whole = [
+    runUrl ? `[job summary](${runUrl})` : 'job summary',
+    artifact ? `[plan JSON](${artifact.url})` : 'the `plan` output',
+  ];
+  const body = renderPlanComment(plan, { ...context, fullPlanHint: `The whole plan: ${whole.join(' · ')}.` });
+  if (settings.summary) {
+    const hint = artifact ? `The plan JSON: [config-rollout-plan.json](${artifact.url}).` : undefined;
+    await core.summary
+      .addRaw(
+        renderPlanComment(plan, { ...context, ...(hint ? { fullPlanHint: hint } : {}) }, jobSummaryLimit),
+      )
+      .write();
+  }
   if (settings.comment && github && event.pullRequest !== undefined) {
     try {
       // A PR that never changed config gets no comment; one whose change went away gets its comment updated.
@@ -109,16 +133,40 @@ export function changeSettings(settings: Settings, base: string, workspace: stri
   };
 }
 
+/** Links to the head commit's files: the server and repository the runner names. */
+function repositoryLinks(
+  env: NodeJS.ProcessEnv,
+  sha: string,
+  workspace: string,
+): RepositoryLinks | undefined {
+  const server = env['GITHUB_SERVER_URL'] ?? 'https://github.com';
+  const repository = env['GITHUB_REPOSITORY'];
+  if (!repository || !sha) return undefined;
+  return { repositoryUrl: `${server}/${repository}`, sha, root: workspace };
+}
+
+/** The workflow run's page, where the job summary and the artifacts are. */
+function runPageUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const repository = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  if (!repository || !runId) return undefined;
+  return `${env['GITHUB_SERVER_URL'] ?? 'https://github.com'}/${repository}/actions/runs/${runId}`;
+}
+
+/** One annotation per finding at its line, and one more at each other line it concerns (a blocker's workload). */
 function annotate(findings: readonly Finding[]): void {
   for (const f of findings) {
     if (f.severity === 'info') continue;
-    const properties = {
-      title: `config-rollout: ${f.code}`,
-      file: f.file ?? undefined,
-      startLine: f.line ?? undefined,
-    };
-    if (f.severity === 'blocker') core.error(f.message, properties);
-    else core.warning(f.message, properties);
+    const places = [{ file: f.file ?? undefined, line: f.line ?? undefined }, ...(f.also ?? [])];
+    for (const place of places) {
+      const properties = {
+        title: `config-rollout: ${f.code}`,
+        file: place.file,
+        startLine: place.line,
+      };
+      if (f.severity === 'blocker') core.error(f.message, properties);
+      else core.warning(f.message, properties);
+    }
   }
 }
 

@@ -11,7 +11,7 @@ export type RestartAction =
   'restart' | 'wait-for-sync' | 'next-run' | 'recreate' | 'delete-pods' | 'none' | 'blocked';
 
 /** How a container reads config, as the comment's table and legend name it. */
-export type ReadWay = 'env' | 'envFrom' | 'volume' | 'subPath' | 'init' | 'reloader';
+export type ReadWay = 'env' | 'envFrom' | 'volume' | 'subPath' | 'init' | 'hot-reload' | 'reloader';
 
 /** The changed keys a workload reads from one ConfigMap (or Secret), and the ways it reads them. */
 export interface KeyRead {
@@ -70,6 +70,8 @@ interface Affected {
   reason: string;
   /** A sidecar in the pod reloads this mount for the process that reads it. */
   reloader?: string;
+  /** The workload declares it reloads mounted files itself. */
+  hotReload?: boolean;
 }
 
 /** Decide the restart one workload needs; undefined when it reads none of the changed ConfigMaps. */
@@ -310,13 +312,20 @@ function usage(reference: ConfigMapReference, keys: readonly string[]): string {
 
 /** The reads a table row shows: keys per ConfigMap, and the ways they are read. */
 function readsOf(
-  items: readonly { reference: ConfigMapReference; keys: readonly string[]; reloader?: string }[],
+  items: readonly {
+    reference: ConfigMapReference;
+    keys: readonly string[];
+    reloader?: string;
+    hotReload?: boolean;
+  }[],
 ): KeyRead[] {
   const byRef = new Map<string, { keys: Set<string>; ways: Set<ReadWay> }>();
   for (const item of items) {
     const entry = byRef.get(item.reference.configMap) ?? { keys: new Set(), ways: new Set() };
     for (const key of item.keys) entry.keys.add(key);
-    for (const way of waysOf(item.reference, item.reloader !== undefined)) entry.ways.add(way);
+    for (const way of waysOf(item.reference)) entry.ways.add(way);
+    if (item.hotReload) entry.ways.add('hot-reload');
+    if (item.reloader) entry.ways.add('reloader');
     byRef.set(item.reference.configMap, entry);
   }
   return [...byRef]
@@ -328,15 +337,14 @@ function readsOf(
     }));
 }
 
-const wayOrder: ReadWay[] = ['env', 'envFrom', 'volume', 'subPath', 'init', 'reloader'];
+const wayOrder: ReadWay[] = ['env', 'envFrom', 'volume', 'subPath', 'init', 'hot-reload', 'reloader'];
 
-function waysOf(reference: ConfigMapReference, reloaded: boolean): ReadWay[] {
+function waysOf(reference: ConfigMapReference): ReadWay[] {
   const ways: ReadWay[] = [];
   if (reference.runsOnce) ways.push('init');
   if (reference.via === 'env' || reference.via === 'envFrom') ways.push(reference.via);
   else if (reference.subPath) ways.push('subPath');
   else ways.push('volume');
-  if (reloaded) ways.push('reloader');
   return ways;
 }
 
@@ -382,7 +390,7 @@ function affectedBy(
     };
   }
   if (hotReload) {
-    return at('sync', `${who} mounts ${what} as ${kind} and hot-reloads it.`);
+    return { ...at('sync', `${who} mounts ${what} as ${kind} and hot-reloads it.`), hotReload: true };
   }
   return at(
     'new-pod',

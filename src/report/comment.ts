@@ -109,7 +109,9 @@ export function renderPlanComment(
   const order = ['workloads', 'unchanged', 'warnings', 'objects', 'configmaps', 'notes'];
   const richest = new Map(sections.flatMap((s) => (s.variants[0] ? [[s.name, s.variants[0]] as const] : [])));
   const whole = [...head, ...order.flatMap((name) => (richest.has(name) ? [richest.get(name)!] : []))];
-  if (length(whole) - 1 <= limit) return whole.join('\n\n') + '\n';
+  // Where the whole plan is (job summary, artifact): a footer when nothing was cut, else in the cut note.
+  const footer = context.fullPlanHint ? [`<sub>${context.fullPlanHint}</sub>`] : [];
+  if (length([...whole, ...footer]) - 1 <= limit) return [...whole, ...footer].join('\n\n') + '\n';
 
   // Room for the note that says what was left out, at its longest.
   const reserve =

@@ -30,6 +30,12 @@ export function planToJson(plan: Plan) {
       action: c.action,
       reasons: c.reasons,
       configMaps: c.configMaps,
+      // The changed keys it reads, per ConfigMap, and how; what a restart replaces; where it is defined.
+      reads: c.reads,
+      pods: c.pods,
+      strategy: c.strategy,
+      file: c.source?.file ?? null,
+      line: c.source?.line ?? null,
     })),
     // Everything else the merge writes (Secrets never: they are config sources or not written).
     objects: plan.objects.map((o) => ({
@@ -46,6 +52,7 @@ export function planToJson(plan: Plan) {
       message: f.message,
       file: f.file,
       line: f.line,
+      ...(f.also ? { also: f.also } : {}),
     })),
   };
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configHashAnnotation } from '../../src/plan/config-hash.js';
 import { commentMarker } from '../../src/report/comment.js';
 import { failureLabels, kubeconfigPath, withNamespace } from '../cluster/test-env.js';
+import { startFakeArtifacts, type FakeArtifacts } from '../github/fake-artifacts.js';
 import { startFakeGitHub, type FakeGitHub } from '../github/fake-github.js';
 import {
   appsApi,
@@ -18,11 +19,14 @@ import { Checkout, runAction } from './runner.js';
 
 const token = 'ghs_testtoken';
 let github: FakeGitHub;
+let artifacts: FakeArtifacts;
 beforeEach(async () => {
   github = await startFakeGitHub({ token });
+  artifacts = await startFakeArtifacts();
 });
 afterEach(async () => {
   await github.close();
+  await artifacts.close();
 });
 
 function prEvent(number: number, baseSha: string, headSha: string, fork = false) {
@@ -72,7 +76,9 @@ describe('the action through dist/index.js', () => {
         payload: prEvent(7, base, head1),
         inputs,
         apiUrl: github.url,
-        sha: head1,
+        // The build runs on a merge commit; links go to the head the author pushed.
+        sha: 'f'.repeat(40),
+        env: { ACTIONS_RUNTIME_TOKEN: artifacts.token, ACTIONS_RESULTS_URL: artifacts.url },
       });
       expect(first.exitCode).toBe(0);
       expect(first.outputs['result']).toBe('planned');
@@ -80,16 +86,33 @@ describe('the action through dist/index.js', () => {
       const comments = github.comments(7);
       expect(comments).toHaveLength(1);
       expect(comments[0]!.body.startsWith(commentMarker)).toBe(true);
-      expect(comments[0]!.body).toContain(`| \`Deployment/${ns}/api\` | 🔄 restart |`);
-      expect(comments[0]!.body).toContain('Planned against the cluster of context `config-rollout-test`.');
+      const body = comments[0]!.body;
+      expect(body).toContain(
+        `### config-rollout plan · \`${head1.slice(0, 7)}\`\n**✅ No blockers** · merging restarts Deployment api (2 pods)`,
+      );
+      // The workload links to its line at the head commit of the repository the event names.
+      const row = `| [Deployment \`api\`](https://github.localhost/o/r/blob/${head1}/k8s/api.yaml#L2) | 🔄 restart<br><sub>2 pods · RollingUpdate</sub> | \`app-config: LEVEL\` | envFrom |`;
+      expect(body).toContain(row);
+      expect(body).toContain('Planned against the cluster of context `config-rollout-test`.');
+      // The whole plan: the job summary and the plan JSON, uploaded as an artifact of the run.
+      const artifact = artifacts.artifacts.get('config-rollout-plan.json');
+      expect(artifact?.content).toBe(readFileSync(first.outputs['plan']!, 'utf8'));
+      expect(body).toContain(
+        `<sub>The whole plan: [job summary](https://github.localhost/o/r/actions/runs/42) · [plan JSON](https://github.localhost/o/r/actions/runs/42/artifacts/${artifact!.id}).</sub>`,
+      );
       expect(first.outputs['comment-url']).toBe(comments[0]!.html_url);
-      expect(first.summary).toContain(comments[0]!.body.trim());
+      expect(first.summary).toContain(row);
       expect(JSON.parse(readFileSync(first.outputs['plan']!, 'utf8')).consumers).toEqual([
         {
           workload: `Deployment/${ns}/api`,
           action: 'restart',
           reasons: expect.any(Array),
           configMaps: [`${ns}/app-config`],
+          reads: [{ configMap: `${ns}/app-config`, keys: ['LEVEL'], ways: ['envFrom'] }],
+          pods: 2,
+          strategy: 'RollingUpdate',
+          file: 'k8s/api.yaml',
+          line: 2,
         },
       ]);
 
@@ -111,11 +134,24 @@ describe('the action through dist/index.js', () => {
       });
       expect(second.exitCode).toBe(1);
       expect(github.comments(7)).toHaveLength(1);
-      expect(github.comments(7)[0]!.body).toContain('Not safe to merge');
-      expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
-      expect(second.stdout).toContain(
-        '::error title=config-rollout%3A missing-key,file=k8s/api.yaml,line=2::',
+      expect(github.comments(7)[0]!.body).toContain(
+        '**❌ 1 blocker: merging stops before writing anything**',
       );
+      expect(github.comments(7)[0]!.body).toContain(
+        `> - ❌ **missing-key** — app-config no longer has key <code>LEVEL</code>, which Deployment/${ns}/api requires`,
+      );
+      expect(github.comments(7)[0]!.body).toContain(
+        `([k8s/config.yaml:2](https://github.localhost/o/r/blob/${head2}/k8s/config.yaml#L2) · [k8s/api.yaml:2](https://github.localhost/o/r/blob/${head2}/k8s/api.yaml#L2))`,
+      );
+      expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+      // One blocker, annotated where the key was removed (the ConfigMap) and where it is needed.
+      const errors = second.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::error title=config-rollout%3A missing-key'));
+      expect(errors.map((l) => l.slice(0, l.indexOf('::', 2) + 2))).toEqual([
+        '::error title=config-rollout%3A missing-key,file=k8s/config.yaml,line=2::',
+        '::error title=config-rollout%3A missing-key,file=k8s/api.yaml,line=2::',
+      ]);
       // The token is only ever handed to the runner's masking command, never logged.
       const logged = second.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
       expect(logged.join('\n')).not.toContain(token);

@@ -65,6 +65,8 @@ export interface RunOptions {
   inputs: Record<string, string>;
   apiUrl: string;
   sha: string;
+  /** More runner variables, e.g. the artifact service's (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL). */
+  env?: Record<string, string>;
 }
 
 export async function runAction(options: RunOptions): Promise<ActionRun> {
@@ -86,11 +88,13 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_WORKSPACE: options.checkout.dir,
     GITHUB_REPOSITORY: 'o/r',
     GITHUB_API_URL: options.apiUrl,
-    GITHUB_SERVER_URL: 'https://github.example.com',
+    // A host the artifact client takes for github.com, not GHES (where it refuses to upload).
+    GITHUB_SERVER_URL: 'https://github.localhost',
     GITHUB_RUN_ID: '42',
     GITHUB_SHA: options.sha,
     GITHUB_REF: 'refs/heads/main',
     RUNNER_TEMP: runner,
+    ...options.env,
   };
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'index.js')], {

@@ -275,7 +275,7 @@ describe('a plan whose cluster cannot be reached or refuses us', () => {
     expect(run.status).toBe(0);
     expect(run.stderr).toBe(`config-rollout: ${notice}\n`);
     expect(run.stdout).toContain(`\n> ${notice}\n`);
-    expect(run.stdout).toContain('1 ConfigMap changed');
+    expect(run.stdout).toContain('· planned offline: drift and live health not checked');
   });
 });
 
