@@ -321,6 +321,33 @@ describe('planDeploy', () => {
         'restart Deployment/shop/web',
       ]);
     });
+
+    it.each([
+      [
+        'not applied yet',
+        'example/api:1.0',
+        'none',
+        'apply-scope is config: the merge waits (up to `timeout`) for your pipeline to apply its new template, then watches it roll.',
+      ],
+      [
+        'applied before the config',
+        'example/api:1.1',
+        'restart',
+        'apply-scope is config and the cluster already runs its new template, started before the new config: it restarts.',
+      ],
+    ])('says what the merge does with a reader whose new template is %s', (_, image, action, reason) => {
+      const api = deployOf({ scope: 'config' }, liveWith(image)).plan.consumers.find(
+        (c) => c.workload === 'Deployment/shop/api',
+      )!;
+      expect([api.action, api.reasons.at(-1)]).toEqual([action, reason]);
+    });
+
+    it('adds no apply-scope reason to a reader whose template does not change', () => {
+      const web = deployOf({ scope: 'config' }, liveWith('example/api:1.0')).plan.consumers.find(
+        (c) => c.workload === 'Deployment/shop/web',
+      )!;
+      expect(web.reasons.some((r) => r.startsWith('apply-scope'))).toBe(false);
+    });
   });
 });
 
