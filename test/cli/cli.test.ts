@@ -68,9 +68,15 @@ describe('config-rollout plan', () => {
     const r = runCli(['plan', '--offline', '--base', 'base', '--manifests', 'head', '--format', 'json'], dir);
     expect(r.status).toBe(1);
     const plan = JSON.parse(r.stdout);
+    // At the ConfigMap that lost the key, and at the StatefulSet that needs it.
     expect(
-      plan.findings.map((f: { code: string; file: string; line: number }) => [f.code, f.file, f.line]),
-    ).toEqual([['missing-key', 'head/workloads.yaml', 54]]);
+      plan.findings.map((f: { code: string; file: string; line: number; also: unknown }) => [
+        f.code,
+        f.file,
+        f.line,
+        f.also,
+      ]),
+    ).toEqual([['missing-key', 'head/config.yaml', 2, [{ file: 'head/workloads.yaml', line: 54 }]]]);
     expect(
       plan.consumers.find((c: { workload: string }) => c.workload === 'StatefulSet/shop/worker').action,
     ).toBe('blocked');

@@ -90,6 +90,18 @@ describe('Secrets as config sources', () => {
           expect.stringContaining('Secret app-creds (changed `password`) as an env var'),
         ]),
         configMaps: ['Secret/default/app-creds'],
+        // Key names only, never values.
+        reads: [
+          {
+            configMap: 'Secret/default/app-creds',
+            keys: ['api-key', 'numeric', 'password'],
+            ways: ['env', 'envFrom'],
+          },
+        ],
+        pods: 1,
+        strategy: 'RollingUpdate',
+        file: 'head/s.yaml',
+        line: 12,
       },
     ]);
     // An unquoted number in stringData is a blocker that names the key, not the value.
@@ -140,7 +152,7 @@ describe('Secrets as config sources', () => {
     const plan = JSON.parse(r.stdout);
     expect(plan.findings.map((f: { code: string }) => f.code)).toEqual(['missing-key']);
     expect(plan.findings[0].message).toContain(
-      'requires key `password` of Secret app-creds (secretKeyRef, not optional)',
+      'Secret app-creds no longer has key `password`, which Deployment/default/api requires: new pods would not start. Needed by container `api` env `PW` (key `password`).',
     );
     for (const form of forms) expect(r.stdout).not.toContain(form);
   });
