@@ -19,6 +19,16 @@ const notBase64 = (key: string) =>
   `ConfigMap shop/broken: \`binaryData.${key}\` is not valid base64 (padded, no spaces); the API server rejects it. Put text under \`data\`.`;
 
 describe('collectConfigMaps', () => {
+  it('accepts padded base64 and immutable: null; a binaryData value that is not a string is one finding', () => {
+    expect(findingsOf('configmap-edges.yaml')).toEqual([
+      [
+        'non-string-value',
+        10,
+        'ConfigMap shop/edges: `num` is the number 1, not a string; the API server rejects it. Quote it: `num: "1"`.',
+      ],
+    ]);
+  });
+
   it('reads data and binaryData as the API server stores them', () => {
     const snapshot = testdataSnapshot('configmap-base.yaml');
     expect(snapshot).toEqual({
@@ -130,6 +140,16 @@ describe('collectConfigMaps', () => {
 });
 
 describe('collectSecrets', () => {
+  it('accepts padded base64, reads an empty value as empty, and keeps immutable', () => {
+    const { byRef, findings } = collectSecrets(testdataObjects('secret-edges.yaml'));
+    const edges = byRef.get('Secret/shop/edges')!;
+    expect([edges.data, edges.immutable, findings.map((f) => f.message)]).toEqual([
+      { two: 'YQ==', empty: '' },
+      true,
+      ['Secret shop/edges: the value of `empty` is not a string (quote it); the API server rejects it.'],
+    ]);
+  });
+
   it('keeps values as base64 of their bytes, stringData laid over data', () => {
     const snapshot = testdataSnapshot('secret-base.yaml');
     expect(snapshot).toEqual({
