@@ -141,7 +141,7 @@ describe('the action through dist/index.js', () => {
         `> - ❌ **missing-key** — app-config no longer has key <code>LEVEL</code>, which Deployment/${ns}/api requires`,
       );
       expect(github.comments(7)[0]!.body).toContain(
-        `([k8s/config.yaml:2](https://github.localhost/o/r/blob/${head2}/k8s/config.yaml#L2) · [k8s/api.yaml:2](https://github.localhost/o/r/blob/${head2}/k8s/api.yaml#L2))`,
+        `([k8s/config.yaml:1](https://github.localhost/o/r/blob/${head2}/k8s/config.yaml#L1) · [k8s/api.yaml:2](https://github.localhost/o/r/blob/${head2}/k8s/api.yaml#L2))`,
       );
       expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
       // One blocker, annotated where the key was removed (the ConfigMap) and where it is needed.
@@ -149,7 +149,7 @@ describe('the action through dist/index.js', () => {
         .split('\n')
         .filter((l) => l.startsWith('::error title=config-rollout%3A missing-key'));
       expect(errors.map((l) => l.slice(0, l.indexOf('::', 2) + 2))).toEqual([
-        '::error title=config-rollout%3A missing-key,file=k8s/config.yaml,line=2::',
+        '::error title=config-rollout%3A missing-key,file=k8s/config.yaml,line=1::',
         '::error title=config-rollout%3A missing-key,file=k8s/api.yaml,line=2::',
       ]);
       // The token is only ever handed to the runner's masking command, never logged.
