@@ -27,33 +27,47 @@ export function renderBlockers(
   ].join('\n');
 }
 
+interface ListLimit {
+  count: number;
+  messageChars: number;
+}
+
 /** Warnings as a list, each with its line. */
 export function renderWarnings(
   findings: readonly Finding[],
   links: RepositoryLinks | undefined,
-  limit: { count: number; messageChars: number },
+  limit: ListLimit,
 ): string | undefined {
-  const warnings = findings.filter((f) => f.severity === 'warning');
-  if (warnings.length === 0) return undefined;
-  const shown = warnings.slice(0, limit.count);
-  const lines = shown.map((f) => `- ${findingText(f, links, limit.messageChars)}`);
-  if (warnings.length > shown.length)
-    lines.push(`- …and ${plural(warnings.length - shown.length, 'more warning')}.`);
-  return [`#### ${plural(warnings.length, 'warning')}`, lines.join('\n')].join('\n\n');
+  const list = findingList(findings, 'warning', links, limit);
+  return list && `#### ${plural(list.count, 'warning')}\n\n${list.lines}`;
 }
 
 /** Notes (info findings) folded away. */
 export function renderNotes(
   findings: readonly Finding[],
   links: RepositoryLinks | undefined,
-  limit: { count: number; messageChars: number },
+  limit: ListLimit,
 ): string | undefined {
-  const notes = findings.filter((f) => f.severity === 'info');
-  if (notes.length === 0) return undefined;
-  const shown = notes.slice(0, limit.count);
+  const list = findingList(findings, 'info', links, limit);
+  return list && `<details><summary>${plural(list.count, 'note')}</summary>\n\n${list.lines}\n\n</details>`;
+}
+
+const nouns: Record<Finding['severity'], string> = { blocker: 'blocker', warning: 'warning', info: 'note' };
+
+/** The findings of one severity as list items, the ones past `count` counted. */
+function findingList(
+  findings: readonly Finding[],
+  severity: Finding['severity'],
+  links: RepositoryLinks | undefined,
+  limit: ListLimit,
+): { count: number; lines: string } | undefined {
+  const all = findings.filter((f) => f.severity === severity);
+  if (all.length === 0) return undefined;
+  const shown = all.slice(0, limit.count);
   const lines = shown.map((f) => `- ${findingText(f, links, limit.messageChars)}`);
-  if (notes.length > shown.length) lines.push(`- …and ${plural(notes.length - shown.length, 'more note')}.`);
-  return `<details><summary>${plural(notes.length, 'note')}</summary>\n\n${lines.join('\n')}\n\n</details>`;
+  if (all.length > shown.length)
+    lines.push(`- …and ${plural(all.length - shown.length, `more ${nouns[severity]}`)}.`);
+  return { count: all.length, lines: lines.join('\n') };
 }
 
 function findingText(f: Finding, links: RepositoryLinks | undefined, messageChars: number): string {
