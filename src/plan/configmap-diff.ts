@@ -24,6 +24,8 @@ export interface ConfigMapChange {
   head: ConfigMapSnapshot | null;
   /** For a Secret: a short keyed fingerprint per key and side, shown instead of values. */
   fingerprints?: { base: Record<string, string>; head: Record<string, string> };
+  /** The ref of the generated ConfigMap this one replaces (a kustomize hash-suffixed name), diffed against it. */
+  replaces?: string;
 }
 
 /** Every key's value with where it lives, so a key moved from data to binaryData counts as changed. */

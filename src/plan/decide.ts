@@ -170,6 +170,18 @@ export function decideRestart(
 
   const reloader = reloadedBy(workload, affected);
   if (reloader) return decision('none', [...reasons, reloader.reason], reloader.note);
+  const renamed = relevant.map((r) => changes.get(r.configMap)!).find((c) => c.replaces !== undefined);
+  if (renamed) {
+    const old = renamed.replaces!.split('/').at(-1)!;
+    return decision(
+      'none',
+      [
+        ...reasons,
+        `It now reads ${renamed.name} in place of ${old} (a hash-suffixed name, made anew with the content): its pod template changes, so applying it rolls new pods.`,
+      ],
+      `rolls by itself: ${old} → ${renamed.name}`,
+    );
+  }
   const templateChange = describeTemplateChange(input.base, workload);
   if (templateChange) {
     return decision(

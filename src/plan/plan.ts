@@ -15,6 +15,7 @@ import { diffObjects, unwrittenSecretFindings, type ObjectChange } from './objec
 import { configIsLive, dataAfterApply, type ApplyScope } from './deploy-plan.js';
 import { isTakenOver, ownedChangedFields } from './field-ownership.js';
 import { containsFields } from './template-match.js';
+import { pairGeneratedNames, type ConfigMapReplacement } from './generated-names.js';
 
 export interface PlanInput {
   /** Objects at the base (before the change). */
@@ -65,6 +66,8 @@ export interface Plan {
   live: boolean;
   /** What the merge writes: `config` leaves the other objects and workloads to the pipeline's own step. */
   applyScope: ApplyScope;
+  /** Hash-suffixed ConfigMaps that replace another of the same generator (reports show each pair as one). */
+  replacements: ConfigMapReplacement[];
 }
 
 export function planRollout(input: PlanInput): Plan {
@@ -89,6 +92,9 @@ export function planRollout(input: PlanInput): Plan {
   );
   findings.push(...configMaps.flatMap(immutableFindings));
   const changed = new Map(configMaps.filter((c) => c.change !== 'unchanged').map((c) => [c.ref, c]));
+  // A reader of a renamed generator's ConfigMap reads the keys that changed between the two, not a new ConfigMap.
+  const replacements = pairGeneratedNames(configMaps, input.options.fingerprintKey);
+  for (const r of replacements) changed.set(r.to, r.change);
   const live = input.live;
   const drift: ConfigMapDrift[] = [];
   if (live) {
@@ -164,6 +170,7 @@ export function planRollout(input: PlanInput): Plan {
     drift,
     live: live !== undefined,
     applyScope: input.options.applyScope ?? 'all',
+    replacements,
   };
 }
 

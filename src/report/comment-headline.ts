@@ -1,4 +1,5 @@
 import type { RestartAction, RestartDecision } from '../plan/decide.js';
+import { reportedConfigMaps } from '../plan/generated-names.js';
 import type { Plan } from '../plan/plan.js';
 import { codeSpan, escapeName, plural } from './markdown-text.js';
 
@@ -26,7 +27,9 @@ const namedPerPhrase = 4;
  * "✅ No blockers · merging restarts DaemonSet web (3 pods), Deployment api (2) · CronJob nightly picks it up…".
  */
 export function renderHeadline(plan: Plan, commit: string | undefined): string {
-  const changedSources = plan.configMaps.filter((c) => c.change !== 'unchanged');
+  const changedSources = reportedConfigMaps(plan.configMaps, plan.replacements).filter(
+    (c) => c.change !== 'unchanged',
+  );
   const blockers = plan.findings.filter((f) => f.severity === 'blocker').length;
   const warnings = plan.findings.filter((f) => f.severity === 'warning').length;
   const title = `### config-rollout plan${commit ? ` · ${codeSpan(commit.slice(0, 7))}` : ''}`;

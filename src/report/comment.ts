@@ -1,3 +1,4 @@
+import { reportedConfigMaps } from '../plan/generated-names.js';
 import type { Plan } from '../plan/plan.js';
 import { renderConfigMaps, configMapDetails } from './comment-configmaps.js';
 import { renderBlockers, renderNotes, renderObjects, renderWarnings } from './comment-findings.js';
@@ -49,7 +50,9 @@ export function renderPlanComment(
   limit = githubCommentLimit,
 ): string {
   const links = context.links;
-  const changed = plan.configMaps.filter((c) => c.change !== 'unchanged');
+  const changed = reportedConfigMaps(plan.configMaps, plan.replacements).filter(
+    (c) => c.change !== 'unchanged',
+  );
   const head = [commentMarker, renderHeadline(plan, context.commit ?? links?.sha)];
   for (const notice of context.notices ?? []) head.push(`> ${escapeText(notice)}`);
   const blockers = [2_000, 400, 160]

@@ -1,17 +1,23 @@
+import { reportedConfigMaps } from '../plan/generated-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { ReferenceGraph } from '../plan/reference-graph.js';
 
 /** The plan as the JSON contract names it (`plan --format json`, the action's `plan` output). */
 export function planToJson(plan: Plan) {
-  const secrets = plan.configMaps.filter((c) => c.kind === 'Secret');
+  // A hash-suffixed ConfigMap that replaces another is one entry: its new ref, `modified`, and what it replaces.
+  const reported = reportedConfigMaps(plan.configMaps, plan.replacements);
+  const replaces = (c: (typeof reported)[number]) =>
+    c.replaces ? { replaces: c.replaces.replace(/^Secret\//, '') } : {};
+  const secrets = reported.filter((c) => c.kind === 'Secret');
   return {
-    configMaps: plan.configMaps
+    configMaps: reported
       .filter((c) => c.kind === 'ConfigMap')
       .map((c) => ({
         ref: c.ref,
         change: c.change,
         keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
         immutable: c.immutable,
+        ...replaces(c),
       })),
     // Secrets appear only when they are config sources, and then only with key names and fingerprints.
     ...(secrets.length > 0
@@ -22,6 +28,7 @@ export function planToJson(plan: Plan) {
             keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
             immutable: c.immutable,
             fingerprints: c.fingerprints,
+            ...replaces(c),
           })),
         }
       : {}),
