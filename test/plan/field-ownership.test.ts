@@ -70,6 +70,18 @@ describe('handOverFields', () => {
     ]);
   });
 
+  it("takes another manager's apply entry for its own, never for ours", () => {
+    const helm: ManagedFieldsEntry = {
+      manager: 'helm',
+      operation: 'Apply',
+      fieldsV1: { 'f:spec': { 'f:x': {} } },
+    };
+    expect(handOverFields([helm, csa], 'config-rollout')).toEqual([
+      helm,
+      { ...csa, manager: 'config-rollout', operation: 'Apply' },
+    ]);
+  });
+
   it('hands over an entry that lists no fields as an empty set', () => {
     expect(handOverFields([{ ...csa, fieldsV1: undefined }], 'config-rollout')![0]!.fieldsV1).toEqual({});
   });

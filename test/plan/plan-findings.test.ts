@@ -24,14 +24,27 @@ describe('plan findings', () => {
     ]);
   });
 
+  it('says nothing of an immutable ConfigMap that stays the same', () => {
+    const p = plan(
+      configMap('a', { k: '1' }, 'immutable: true\n'),
+      configMap('a', { k: '1' }, 'immutable: true\n'),
+    );
+    expect(p.findings).toEqual([]);
+  });
+
   it('names every earlier definition of a workload defined three times', () => {
     const reader = deployment('api', '        envFrom: [{configMapRef: {name: a}}]');
     const p = plan(
       configMap('a', { k: '1' }) + reader,
       configMap('a', { k: '2' }) + reader + reader + reader,
     );
-    expect(messages(p).filter((m) => m.startsWith('duplicate-workload'))).toEqual([
-      'duplicate-workload: Deployment/default/api is defined 3 times (also at head.yaml:9, head.yaml:25); applying them in turn leaves the last one, and the plan counts the readers of all.',
+    const duplicate = p.findings.filter((f) => f.code === 'duplicate-workload');
+    // The finding points at the last definition, the one applied last.
+    expect(duplicate.map((f) => [f.message, f.line])).toEqual([
+      [
+        'Deployment/default/api is defined 3 times (also at head.yaml:9, head.yaml:25); applying them in turn leaves the last one, and the plan counts the readers of all.',
+        41,
+      ],
     ]);
   });
 
