@@ -24,7 +24,7 @@ export const reloaderSidecars: readonly ReloaderSidecar[] = [
     image: 'prometheus-config-reloader',
     watchFlags: ['--watched-dir', '--config-file'],
   },
-  // VictoriaMetrics operator's config-reloader: `--watched-dir`.
+  // VictoriaMetrics operator's config-reloader (`victoriametrics/operator:config-reloader-…`): `--watched-dir`.
   { name: 'config-reloader', image: 'config-reloader', watchFlags: ['--watched-dir', '--config-file'] },
   // Grafana's kiwigrid/k8s-sidecar reloads dashboards and datasources through Grafana's API.
   { name: 'k8s-sidecar (Grafana)', image: 'k8s-sidecar', watchFlags: [] },
@@ -58,10 +58,10 @@ export function reloadedVolumes(podSpec: Record<string, unknown>): Map<string, s
 }
 
 function sidecarOf(image: string): ReloaderSidecar | undefined {
-  // The repository part only: `ghcr.io/jimmidyson/configmap-reload:v0.14.0` → `configmap-reload`.
-  const repository = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
-  const last = repository.split('/').at(-1) ?? '';
-  return reloaderSidecars.find((s) => last === s.image || last.includes(s.image));
+  // The image's own name and tag, not its registry or owner: `ghcr.io/jimmidyson/configmap-reload:v0.14.0` →
+  // `configmap-reload:v0.14.0`; VictoriaMetrics ships its reloader as a tag: `victoriametrics/operator:config-reloader-v0.50.0`.
+  const last = image.replace(/@.*$/, '').split('/').at(-1) ?? '';
+  return reloaderSidecars.find((s) => last.includes(s.image));
 }
 
 /** The folders a sidecar's args name; null when it watches whatever it mounts (no flag given). */
