@@ -202,6 +202,7 @@ function scopeConfigReasons(
           ...decision.reasons,
           'apply-scope is config: the cluster already runs its new template with the new config; the merge watches it.',
         ],
+        note: 'already runs its new template: the merge watches it',
       };
     } else if (applied) {
       consumers[i] = {
@@ -213,12 +214,14 @@ function scopeConfigReasons(
         ],
       };
     } else {
+      // config-rollout writes no template under apply-scope config: the roll is the pipeline's, not the merge's.
       consumers[i] = {
         ...decision,
         reasons: [
           ...decision.reasons,
           'apply-scope is config: the merge waits (up to `timeout`) for your pipeline to apply its new template, then watches it roll.',
         ],
+        note: 'your pipeline rolls its new template; the merge waits for it',
       };
     }
   }

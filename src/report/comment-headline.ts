@@ -15,6 +15,7 @@ const phrases: { action: RestartAction; note?: string; verb: string; pods: boole
   { action: 'delete-pods', verb: 'deletes the pods of', pods: true },
   { action: 'recreate', verb: 're-creates', pods: false },
   { action: 'none', note: 'rolls by itself', verb: 'rolls out the new template of', pods: true },
+  { action: 'none', note: 'your pipeline rolls', verb: 'waits for your pipeline to roll out', pods: true },
   { action: 'wait-for-sync', verb: 'lets the kubelet refresh the files of', pods: false },
   { action: 'next-run', verb: 'leaves to the next run', pods: false },
 ];
@@ -70,6 +71,7 @@ function verbFor(phrase: string, conditional: boolean): string {
     .replace(/^re-creates /, 're-create ')
     .replace(/^rolls /, 'roll ')
     .replace(/^lets /, 'let ')
+    .replace(/^waits /, 'wait ')
     .replace(/^leaves /, 'leave ');
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderPlanComment } from '../../src/report/comment.js';
 import { configHashAnnotation, workloadConfigHash } from '../../src/plan/config-hash.js';
 import { findReferences, toWorkload } from '../../src/plan/consumers.js';
 import { diffConfigMap, type ConfigMapChange } from '../../src/plan/configmap-diff.js';
@@ -340,6 +341,17 @@ describe('planDeploy', () => {
         (c) => c.workload === 'Deployment/shop/api',
       )!;
       expect([api.action, api.reasons.at(-1)]).toEqual([action, reason]);
+    });
+
+    it('never says the merge rolls a template it does not write (apply-scope config)', () => {
+      const waiting = deployOf({ scope: 'config' }, liveWith('example/api:1.0')).plan;
+      const api = waiting.consumers.find((c) => c.workload === 'Deployment/shop/api')!;
+      expect(api.note).toBe('your pipeline rolls its new template; the merge waits for it');
+      const headline = renderPlanComment(waiting)
+        .split('\n')
+        .find((l) => l.startsWith('**'))!;
+      expect(headline).toContain('waits for your pipeline to roll out Deployment api');
+      expect(headline).not.toContain('rolls out the new template');
     });
 
     it('adds no apply-scope reason to a reader whose template does not change', () => {
