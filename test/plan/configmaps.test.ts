@@ -189,6 +189,28 @@ describe('collectSecrets', () => {
     expect(collectSecrets(testdataObjects('configmap-base.yaml')).byRef.size).toBe(0);
   });
 
+  it('reads stringData as plain text: not checked as base64, and encoded', () => {
+    const { byRef, findings } = collectSecrets(testdataObjects('secret-string-data.yaml'));
+    const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    expect([byRef.get('Secret/shop/text')!.data, findings]).toEqual([
+      { password: base64('p@ss word! é'), url: base64('https://db.shop:5432/app?ssl=true') },
+      [],
+    ]);
+  });
+
+  it('flags data or stringData that is not a mapping, naming the Secret', () => {
+    const { byRef, findings } = collectSecrets(testdataObjects('secret-data-list.yaml'));
+    expect([byRef.get('Secret/shop/listed')!.data, findings.map((f) => [f.code, f.line, f.message])]).toEqual(
+      [
+        {},
+        [
+          ['non-string-value', 2, 'Secret shop/listed: `data` must be a mapping of keys to strings.'],
+          ['non-string-value', 2, 'Secret shop/listed: `stringData` must be a mapping of keys to strings.'],
+        ],
+      ],
+    );
+  });
+
   it('flags a Secret over 1 MiB of decoded bytes', () => {
     const [object] = testdataObjects('secret-base.yaml');
     const sized = (bytes: number) => ({
