@@ -71,7 +71,7 @@ async function git(args: string[], cwd: string): Promise<string> {
 }
 
 /** All blobs in one `git cat-file --batch`, not one process per file. */
-function catFiles(ref: string, paths: readonly string[], cwd: string): Promise<Buffer[]> {
+export function catFiles(ref: string, paths: readonly string[], cwd: string): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
