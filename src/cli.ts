@@ -10,14 +10,24 @@ import { renderPlanComment } from './report/comment.js';
 import { planToJson, refsToJson } from './report/plan-json.js';
 import { renderRefsTable } from './report/refs-table.js';
 import { getErrorMessage, InputError } from './sources/input-error.js';
-import { loadManifests } from './sources/load-manifests.js';
+import { loadManifests, type RenderSettings } from './sources/load-manifests.js';
+import {
+  defaultConfigFile,
+  findTargetsConfig,
+  readTargetsConfig,
+  type Target,
+} from './sources/targets-config.js';
+import { planTargets, targetSettings } from './plan-targets.js';
+import { renderTargetsComment, targetsToJson } from './report/targets-report.js';
 
 /** Exit codes: 0 no blockers, 1 blockers, 2 bad usage, unreadable input, or a cluster that can't be read. */
 const exitBlockers = 1;
 const exitUsage = 2;
 
 interface ChangeOptions {
-  manifests: string[];
+  manifests?: string[];
+  config?: string;
+  target?: string[];
   base?: string[];
   baseRef?: string;
   namespace: string;
@@ -27,15 +37,31 @@ interface ChangeOptions {
   secrets?: boolean;
   applyScope: 'all' | 'config';
   forceConflicts?: boolean;
+  values: string[];
+  set: string[];
+  release?: string;
+  enableHelm?: boolean;
 }
+
+/** `--values a --values b`: each given file, in order. */
+const repeated = (value: string, previous: string[]) => [...previous, value];
 
 /** The options plan and apply share: both sides of the change and the cluster. */
 function changeOptions(command: Command): Command {
   return command
-    .requiredOption('--manifests <paths...>', 'manifest files, folders or globs after the change')
+    .option(
+      '--manifests <paths...>',
+      'manifest files, folders or globs after the change; a kustomization or chart folder is rendered',
+    )
+    .option('--config <file>', `the targets to plan (default: ${defaultConfigFile} when there is one)`)
+    .option('--target <names...>', "only these of the config file's targets")
     .option('--base <paths...>', 'manifests before the change')
     .option('--base-ref <gitref>', 'read the same --manifests paths at this git revision as the base')
-    .option('--namespace <ns>', 'namespace for objects that set none', 'default')
+    .option('--namespace <ns>', "namespace for objects that set none (and a Helm release's)", 'default')
+    .option('--values <file>', "a chart's values file, repeatable: later files win", repeated, [])
+    .option('--set <key=value>', 'a chart value, repeatable, after the values files', repeated, [])
+    .option('--release <name>', "the Helm release name (default: the chart's name)")
+    .option('--enable-helm', 'let a kustomization inflate its helmCharts (needs helm on PATH)')
     .addOption(
       new Option('--volume-mounts <policy>', 'plain volume mounts: restart, or trust apps to hot-reload')
         .choices(['restart', 'hot-reload'])
@@ -60,6 +86,49 @@ type PlanOptions = ChangeOptions & {
   onUnreachable: 'fail' | 'offline';
   format: 'markdown' | 'json';
 };
+
+/** How kustomization and chart folders among the manifests are rendered: with the renderers on PATH. */
+function renderOf(opts: ChangeOptions): RenderSettings {
+  return {
+    searchPath: process.env['PATH'] ?? '',
+    helm: {
+      valuesFiles: opts.values,
+      set: opts.set,
+      ...(opts.release !== undefined ? { release: opts.release } : {}),
+      ...(opts.enableHelm ? { enableHelm: true } : {}),
+    },
+  };
+}
+
+/**
+ * What to plan: the `--manifests` given, or the targets of the config file (`--config`, else
+ * config-rollout.yaml when there is one), narrowed to `--target`.
+ */
+function targetsOf(opts: ChangeOptions): { manifests: string[] } | { targets: Target[]; of: number } {
+  if (opts.manifests !== undefined) {
+    if (opts.config !== undefined || opts.target !== undefined)
+      throw new InputError('Give --manifests, or --config/--target, not both.');
+    return { manifests: opts.manifests };
+  }
+  const file = findTargetsConfig(process.cwd(), opts.config);
+  if (file === undefined) {
+    throw new InputError(
+      `Give --manifests PATH... (files, folders, a kustomization or a chart), or list targets in ${defaultConfigFile} (or --config FILE).`,
+    );
+  }
+  if (opts.base !== undefined)
+    throw new InputError(`--base reads other paths; with the targets of ${file} use --base-ref.`);
+  const config = readTargetsConfig(file, process.cwd());
+  const wanted = opts.target;
+  const unknown = (wanted ?? []).filter((name) => !config.targets.some((t) => t.name === name));
+  if (unknown.length > 0) {
+    throw new InputError(
+      `No target ${unknown.map((n) => `'${n}'`).join(', ')} in ${file} (it has ${config.targets.map((t) => t.name).join(', ')}).`,
+    );
+  }
+  const targets = wanted ? config.targets.filter((t) => wanted.includes(t.name)) : config.targets;
+  return { targets, of: targets.length };
+}
 
 function baseOf(opts: ChangeOptions): { gitRef: string } | { paths: string[] } {
   if ((opts.base === undefined) === (opts.baseRef === undefined)) {
@@ -87,6 +156,7 @@ function buildProgram(): Command {
         patterns: opts.manifests,
         cwd: process.cwd(),
         defaultNamespace: opts.namespace,
+        render: { searchPath: process.env['PATH'] ?? '' },
       });
       const graph = buildReferenceGraph(parsed.objects);
       write(opts.format === 'json' ? json(refsToJson(graph)) : renderRefsTable(graph));
@@ -113,13 +183,48 @@ function buildProgram(): Command {
     )
     .action(async (opts: PlanOptions) => {
       const base = baseOf(opts);
+      const what = targetsOf(opts);
+      if ('targets' in what) {
+        const planned = await planTargets(
+          what.targets,
+          {
+            base,
+            volumeMounts: opts.volumeMounts,
+            secrets: opts.secrets === true,
+            applyScope: opts.applyScope,
+            forceConflicts: opts.forceConflicts === true,
+            cwd: process.cwd(),
+            render: { searchPath: process.env['PATH'] ?? '' },
+          },
+          (target) =>
+            resolveCluster(
+              {
+                kubeconfigPath: opts.kubeconfig,
+                context: target.context ?? opts.context,
+                offline: opts.offline,
+              },
+              process.env,
+            ),
+          opts.onUnreachable,
+        );
+        const reported = planned.map((p) => ({
+          name: p.target.name,
+          plan: p.plan,
+          notices: p.notice ? [p.notice] : [],
+        }));
+        write(
+          opts.format === 'json' ? json(targetsToJson(reported)) : renderTargetsComment(reported, what.of),
+        );
+        if (planned.some((p) => hasBlockers(p.plan))) process.exitCode = exitBlockers;
+        return;
+      }
       const { cluster, notice } = await resolveCluster(
         { kubeconfigPath: opts.kubeconfig, context: opts.context, offline: opts.offline },
         process.env,
       );
       const { plan, offlineNotice } = await planChangeOrOffline(
         {
-          manifests: opts.manifests,
+          manifests: what.manifests,
           base,
           namespace: opts.namespace,
           volumeMounts: opts.volumeMounts,
@@ -128,6 +233,7 @@ function buildProgram(): Command {
           forceConflicts: opts.forceConflicts === true,
           cwd: process.cwd(),
           cluster,
+          render: renderOf(opts),
         },
         opts.onUnreachable,
       );
@@ -183,38 +289,82 @@ function buildProgram(): Command {
           import(/* webpackMode: "eager" */ './apply/apply-change.js'),
           import(/* webpackMode: "eager" */ './cluster/kube-config.js'),
         ]);
-        const result = await applyChange({
-          manifests: opts.manifests,
-          base: baseOf(opts),
-          namespace: opts.namespace,
+        const base = baseOf(opts);
+        const what = targetsOf(opts);
+        const shared = {
+          base,
           volumeMounts: opts.volumeMounts,
           secrets: opts.secrets === true,
           cwd: process.cwd(),
-          cluster: loadKubeConfig({
-            kubeconfigPath: opts.kubeconfig,
-            context: opts.context,
-            env: process.env,
-          }),
-          dryRun: opts.dryRun === true,
-          prune: opts.prune === true,
-          applyScope: opts.applyScope,
-          forceConflicts: opts.forceConflicts === true,
-          maxParallel,
-          stopOnFirstFailure: opts.keepGoing !== true,
-          deletePods: opts.deletePods === true,
-          rollback: opts.rollback,
-          timeoutMs: parseDuration('--timeout', opts.timeout),
-          failureGraceMs: parseDuration('--failure-grace', opts.failureGrace),
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
-        write(
-          opts.format === 'json'
-            ? json(result)
-            : opts.format === 'markdown'
-              ? renderApplyReport(result)
-              : renderApplyText(result),
-        );
-        if (result.result === 'failed' || result.result === 'rolled-back') process.exitCode = exitBlockers;
+          render: { searchPath: process.env['PATH'] ?? '' },
+        };
+        // One target after another, each against its own context; a target that fails stops the rest.
+        const runs =
+          'targets' in what
+            ? what.targets.map((t) => ({
+                name: t.name as string | undefined,
+                settings: targetSettings(t, shared),
+                context: t.context ?? opts.context,
+              }))
+            : [
+                {
+                  name: undefined,
+                  settings: {
+                    ...shared,
+                    manifests: what.manifests,
+                    namespace: opts.namespace,
+                    render: renderOf(opts),
+                  },
+                  context: opts.context,
+                },
+              ];
+        const results = [];
+        for (const run of runs) {
+          if (run.name !== undefined) process.stderr.write(`Target ${run.name}:\n`);
+          const result = await applyChange({
+            ...run.settings,
+            cluster: loadKubeConfig({
+              kubeconfigPath: opts.kubeconfig,
+              context: run.context,
+              env: process.env,
+            }),
+            dryRun: opts.dryRun === true,
+            prune: opts.prune === true,
+            applyScope: opts.applyScope,
+            forceConflicts: opts.forceConflicts === true,
+            maxParallel,
+            stopOnFirstFailure: opts.keepGoing !== true,
+            deletePods: opts.deletePods === true,
+            rollback: opts.rollback,
+            timeoutMs: parseDuration('--timeout', opts.timeout),
+            failureGraceMs: parseDuration('--failure-grace', opts.failureGrace),
+            log: (line) => process.stderr.write(`${line}\n`),
+          });
+          results.push({ name: run.name, result });
+          if (result.result === 'failed' || result.result === 'rolled-back') {
+            process.exitCode = exitBlockers;
+            break;
+          }
+        }
+        if (opts.format === 'json') {
+          const [only] = results;
+          write(
+            json(
+              results.length === 1 && only!.name === undefined
+                ? only!.result
+                : { targets: results.map((r) => ({ target: r.name, ...r.result })) },
+            ),
+          );
+        } else {
+          for (const { name, result } of results) {
+            const text = opts.format === 'markdown' ? renderApplyReport(result) : renderApplyText(result);
+            write(
+              name === undefined
+                ? text
+                : `${opts.format === 'markdown' ? '#### Target' : 'Target'} ${name}\n\n${text}`,
+            );
+          }
+        }
       },
     );
   return program;

@@ -12,9 +12,14 @@ export type FailOn = 'blocker' | 'warning' | 'drift';
 /** Everything the action was asked to do, read and validated once. */
 export interface Settings {
   mode: ModeSetting;
-  /** Manifest files, folders or globs. */
+  /** Manifest files, folders or globs; a kustomization or chart folder is rendered. */
   manifests: string[];
   namespace: string;
+  /** A chart's values files (in order), `--set` values and release name; kustomize's helmCharts switch. */
+  values: string[];
+  set: string[];
+  release: string | undefined;
+  enableHelm: boolean;
   /** Git revision of the base; defaults to the event's (PR base, push `before`). */
   baseRef: string | undefined;
   /** kubeconfig content; undefined uses KUBECONFIG, ~/.kube/config or in-cluster. */
@@ -63,6 +68,11 @@ export function readSettings(): Settings {
     mode: oneOf('mode', core.getInput('mode') || 'auto', ['auto', 'plan', 'apply'] as const),
     manifests,
     namespace: nonEmpty('namespace', core.getInput('namespace') || 'default'),
+    values: core.getMultilineInput('values').flatMap(splitList),
+    // One per line: a value may hold commas (`--set list={a,b}`).
+    set: core.getMultilineInput('set').map((s) => s.trim()).filter(Boolean),
+    release: core.getInput('release') || undefined,
+    enableHelm: booleanInput('enable-helm', false),
     baseRef: core.getInput('base-ref') || undefined,
     kubeconfig: kubeconfig || undefined,
     context: core.getInput('context') || undefined,

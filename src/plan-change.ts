@@ -7,7 +7,12 @@ import type { ApplyScope } from './plan/deploy-plan.js';
 import { ManifestParseCache, type KubeObject, type ManifestObject } from './plan/manifests.js';
 import { planRollout, type LiveState, type Plan, type PlanInput } from './plan/plan.js';
 import { PlanScope, type NamedObject } from './plan/plan-scope.js';
-import { parseManifestFiles, readManifestSource, type ManifestSource } from './sources/load-manifests.js';
+import {
+  parseManifestFiles,
+  readManifestSource,
+  type ManifestSource,
+  type RenderSettings,
+} from './sources/load-manifests.js';
 
 export interface PlanChangeSettings {
   /** Manifests after the change (the working tree). */
@@ -27,6 +32,8 @@ export interface PlanChangeSettings {
   applyScope?: ApplyScope;
   /** Fields other managers own are taken over on merge. */
   forceConflicts?: boolean;
+  /** How a manifests path that is a kustomization or chart folder is rendered (both sides the same way). */
+  render?: RenderSettings;
 }
 
 /** A plan with what it was made from, for apply to act on. */
@@ -68,7 +75,7 @@ export async function planChangeOrOffline(
 }
 
 export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
-  const common = { cwd: settings.cwd, defaultNamespace: settings.namespace };
+  const common = { cwd: settings.cwd, defaultNamespace: settings.namespace, render: settings.render };
   const headSource = { ...common, patterns: settings.manifests };
   const baseSource =
     'gitRef' in settings.base

@@ -130,6 +130,16 @@ export function changeSettings(settings: Settings, base: string, workspace: stri
     // Every Secret value read is masked in the log before anything could print it.
     registerSecret: (value: string) => core.setSecret(value),
     cwd: workspace,
+    // Kustomizations and charts render with the runner's kustomize / kubectl / helm.
+    render: {
+      searchPath: process.env['PATH'] ?? '',
+      helm: {
+        valuesFiles: settings.values,
+        set: settings.set,
+        ...(settings.release !== undefined ? { release: settings.release } : {}),
+        ...(settings.enableHelm ? { enableHelm: true } : {}),
+      },
+    },
   };
 }
 

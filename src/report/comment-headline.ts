@@ -27,13 +27,15 @@ const namedPerPhrase = 4;
  * One line that says what merging does and what it costs:
  * "✅ No blockers · merging restarts DaemonSet web (3 pods), Deployment api (2) · CronJob nightly picks it up…".
  */
-export function renderHeadline(plan: Plan, commit: string | undefined): string {
+export function renderHeadline(plan: Plan, commit: string | undefined, target?: string): string {
   const changedSources = reportedConfigMaps(plan.configMaps, plan.replacements).filter(
     (c) => c.change !== 'unchanged',
   );
   const blockers = plan.findings.filter((f) => f.severity === 'blocker').length;
   const warnings = plan.findings.filter((f) => f.severity === 'warning').length;
-  const title = `### config-rollout plan${commit ? ` · ${codeSpan(commit.slice(0, 7))}` : ''}`;
+  const title = target
+    ? `#### Target ${codeSpan(target)}`
+    : `### config-rollout plan${commit ? ` · ${codeSpan(commit.slice(0, 7))}` : ''}`;
   const facts: string[] = [];
   const doing = whatMergingDoes(plan.consumers);
   const configs = configCount(changedSources);

@@ -29,6 +29,8 @@ export interface CommentContext {
   commit?: string;
   /** The merge's `max-parallel`, to say how restarts are paced. */
   maxParallel?: number;
+  /** The config file's target this plan is of: its section in a comment on several targets (no marker). */
+  target?: string;
 }
 
 /** One part of the comment: its renderings from richest to leanest, and what the leaner ones leave out. */
@@ -53,7 +55,8 @@ export function renderPlanComment(
   const changed = reportedConfigMaps(plan.configMaps, plan.replacements).filter(
     (c) => c.change !== 'unchanged',
   );
-  const head = [commentMarker, renderHeadline(plan, context.commit ?? links?.sha)];
+  const headline = renderHeadline(plan, context.commit ?? links?.sha, context.target);
+  const head = context.target === undefined ? [commentMarker, headline] : [headline];
   for (const notice of context.notices ?? []) head.push(`> ${escapeText(notice)}`);
   const blockers = [2_000, 400, 160]
     .map((chars) => renderBlockers(plan.findings, links, chars))

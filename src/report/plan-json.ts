@@ -1,3 +1,4 @@
+import type { ConfigMapSnapshot } from '../plan/configmaps.js';
 import { reportedConfigMaps } from '../plan/generated-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { ReferenceGraph } from '../plan/reference-graph.js';
@@ -18,6 +19,7 @@ export function planToJson(plan: Plan) {
         keys: { added: c.keys.added, removed: c.keys.removed, changed: c.keys.changed },
         immutable: c.immutable,
         ...replaces(c),
+        ...definedAt(c),
       })),
     // Secrets appear only when they are config sources, and then only with key names and fingerprints.
     ...(secrets.length > 0
@@ -62,6 +64,12 @@ export function planToJson(plan: Plan) {
       ...(f.also ? { also: f.also } : {}),
     })),
   };
+}
+
+/** Where the head defines a ConfigMap (the base, for one the change removes): the file a person edits. */
+function definedAt(c: { head: ConfigMapSnapshot | null; base: ConfigMapSnapshot | null }) {
+  const source = c.head?.source ?? c.base?.source ?? null;
+  return { file: source?.file ?? null, line: source?.line ?? null };
 }
 
 /** The reference graph as the JSON contract names it (`refs --format json`). */

@@ -1,4 +1,6 @@
+import { realpathSync } from 'node:fs';
 import { readManifestFiles } from './manifest-files.js';
+import { locateOrigins } from './origin-lines.js';
 import { renderHelm } from './render-helm.js';
 import { renderKustomize } from './render-kustomize.js';
 import { defaultRendererLimits } from './run-renderer.js';
@@ -15,9 +17,13 @@ export async function renderSource(source: Source, options: RenderOptions): Prom
         files: files.map((f) => ({ ...f, origin: { path: f.path, via: 'resource' } })),
       };
     }
-    case 'kustomize':
-      return { source, files: await renderKustomize(source, { ...options, limits }) };
-    case 'helm':
-      return { source, files: await renderHelm(source, { ...options, limits }) };
+    case 'kustomize': {
+      const files = await renderKustomize(source, { ...options, limits });
+      return { source, files: locateOrigins(files, realpathSync(options.cwd)) };
+    }
+    case 'helm': {
+      const files = await renderHelm(source, { ...options, limits });
+      return { source, files: locateOrigins(files, realpathSync(options.cwd)) };
+    }
   }
 }

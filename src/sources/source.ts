@@ -42,8 +42,10 @@ export type SourceKind = Source['kind'];
 export interface ObjectOrigin {
   /** Repository-relative: the resource file, the kustomization configuring a generator, or the Helm template. */
   path: string;
-  /** 1-based line in `path` where the object is configured, when known (a generator's entry). */
+  /** 1-based line in `path` where the object is configured, when known (a generator's entry, a document). */
   line?: number;
+  /** Lines in `path` of a ConfigMap's or Secret's keys, where the file writes them out. */
+  keyLines?: Readonly<Record<string, number>>;
   /** Other files the object's content is read from (a generator's `envs` and `files`), repository-relative. */
   inputs?: readonly string[];
   /**
