@@ -139,6 +139,7 @@ describe('references out of a change’s reach', () => {
         '  - https://raw.githubusercontent.com/example/app/v1/deploy.yaml',
         '  - github.com/example/app//deploy?ref=v1',
         '  - git@github.com:example/app.git//deploy',
+        '  - git::https://example.com/app.git',
         '  - ../../outside',
         '  - /etc/absolute',
         'helmCharts:',
@@ -146,41 +147,31 @@ describe('references out of a change’s reach', () => {
         '    repo: https://charts.example.com',
         '  - name: vendored',
         '    repo: https://charts.example.com',
+        // Neither there nor pullable: its build fails, and the chart home is tracked.
+        '  - name: nowhere',
         '',
       ].join('\n'),
       'app/local.yaml': 'kind: A\n',
       'app/charts/vendored/Chart.yaml': 'name: vendored\n',
     });
     const inputs = inputsOf('app', tree);
+    const namedIn = 'app/kustomization.yaml';
+    const remote = (reference: string) => ({ reference, namedIn, why: 'remote' });
+    const outside = (reference: string) => ({ reference, namedIn, why: 'outside the repository' });
     expect(inputs).toEqual({
       ...none,
       kustomizations: ['app'],
       files: ['app/local.yaml'],
       folders: ['app/charts'],
       untracked: [
-        {
-          reference: 'https://raw.githubusercontent.com/example/app/v1/deploy.yaml',
-          namedIn: 'app/kustomization.yaml',
-          why: 'remote',
-        },
-        {
-          reference: 'github.com/example/app//deploy?ref=v1',
-          namedIn: 'app/kustomization.yaml',
-          why: 'remote',
-        },
-        {
-          reference: 'git@github.com:example/app.git//deploy',
-          namedIn: 'app/kustomization.yaml',
-          why: 'remote',
-        },
-        { reference: '../../outside', namedIn: 'app/kustomization.yaml', why: 'outside the repository' },
-        { reference: '/etc/absolute', namedIn: 'app/kustomization.yaml', why: 'outside the repository' },
+        remote('https://raw.githubusercontent.com/example/app/v1/deploy.yaml'),
+        remote('github.com/example/app//deploy?ref=v1'),
+        remote('git@github.com:example/app.git//deploy'),
+        remote('git::https://example.com/app.git'),
+        outside('../../outside'),
+        outside('/etc/absolute'),
         // The vendored chart is used as found, so only the missing one would be pulled.
-        {
-          reference: 'https://charts.example.com (chart redis)',
-          namedIn: 'app/kustomization.yaml',
-          why: 'remote',
-        },
+        remote('https://charts.example.com (chart redis)'),
       ],
     });
     expect(isTouched(inputs, ['other/file.yaml'])).toBe(false);
@@ -207,9 +198,26 @@ describe('paths as kustomize reads them', () => {
     const tree = memoryTree({
       'a/kustomization.yaml': 'resources: [../b, x.yaml]\n',
       'a/x.yaml': 'kind: X\n',
-      'b/kustomization.yml': 'resources: [../a]\n',
+      // bases: the deprecated name of resources.
+      'b/kustomization.yml': 'bases: [../a, ../c]\n',
+      'c/Kustomization': 'resources: [c.yaml]\n',
+      'c/c.yaml': 'kind: C\n',
     });
-    expect(inputsOf('a', tree)).toEqual({ ...none, kustomizations: ['a', 'b'], files: ['a/x.yaml'] });
+    expect(inputsOf('a', tree)).toEqual({
+      ...none,
+      kustomizations: ['a', 'b', 'c'],
+      files: ['a/x.yaml', 'c/c.yaml'],
+    });
+  });
+
+  it('reads a folder listed both as a resource and as a transformer both ways', () => {
+    const tree = memoryTree({
+      'app/kustomization.yaml': 'resources: [shared]\ntransformers: [shared]\n',
+      'app/shared/kustomization.yaml': 'resources: [config.yaml]\n',
+      'app/shared/config.yaml': 'kind: PatchTransformer\npath: patch.yaml\n',
+      'app/patch.yaml': 'kind: Deployment\n',
+    });
+    expect(inputsOf('app', tree).files).toEqual(['app/patch.yaml', 'app/shared/config.yaml']);
   });
 
   it('tells a strategic merge patch file from one written inline, and takes inline plugin configs', () => {
@@ -263,6 +271,16 @@ describe('paths as kustomize reads them', () => {
       files: ['app/api-values.yaml', 'app/s.env'],
       folders: ['app/certs', 'app/third_party'],
     });
+  });
+
+  it('takes the last chart home of the deprecated generator only without helmGlobals', () => {
+    const charts =
+      'helmChartInflationGenerator: [{chartName: a, chartHome: old}, {chartName: b, chartHome: older}]\n';
+    expect(inputsOf('app', memoryTree({ 'app/kustomization.yaml': charts })).folders).toEqual(['app/older']);
+    const withGlobals = memoryTree({
+      'app/kustomization.yaml': `${charts}helmGlobals: {configHome: /tmp/helm}\n`,
+    });
+    expect(inputsOf('app', withGlobals).folders).toEqual(['app/charts']);
   });
 
   it('takes helmGlobals.chartHome over the default, and a chart home above the kustomization', () => {
