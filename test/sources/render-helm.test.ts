@@ -66,11 +66,17 @@ describe('renderHelm', () => {
     expect(rendered.files.map((f) => [f.path, f.origin])).toEqual([
       [
         `${charts}/api/templates/configmap.yaml`,
-        { path: `${charts}/api/templates/configmap.yaml`, via: 'template' },
+        // The template's object at its `kind:` line, each key where the template writes it.
+        {
+          path: `${charts}/api/templates/configmap.yaml`,
+          line: 2,
+          keyLines: { LOG_LEVEL: 6, TIMEOUT: 7, NAMESPACE: 8, LOOKUP: 9 },
+          via: 'template',
+        },
       ],
       [
         `${charts}/api/templates/deployment.yaml`,
-        { path: `${charts}/api/templates/deployment.yaml`, via: 'template' },
+        { path: `${charts}/api/templates/deployment.yaml`, line: 2, via: 'template' },
       ],
     ]);
     const [configMap, deployment] = rendered.files.map((f) => f.text);

@@ -70,7 +70,13 @@ describe('renderKustomize', () => {
       {
         object: 'ConfigMap/prod-notes',
         path: `${fixtures}/base/notes.yaml`,
-        origin: { path: `${fixtures}/base/notes.yaml`, via: 'resource' },
+        // A resource's document in its file, and a ConfigMap's keys in it.
+        origin: {
+          path: `${fixtures}/base/notes.yaml`,
+          line: 2,
+          keyLines: { 'example.yaml': 7 },
+          via: 'resource',
+        },
       },
       {
         object: 'ConfigMap/prod-shared-config-dmht42tct7',
@@ -85,12 +91,12 @@ describe('renderKustomize', () => {
       {
         object: 'Deployment/prod-api',
         path: `${fixtures}/base/deployment.yaml`,
-        origin: { path: `${fixtures}/base/deployment.yaml`, via: 'resource' },
+        origin: { path: `${fixtures}/base/deployment.yaml`, line: 1, via: 'resource' },
       },
       {
         object: 'Deployment/prod-worker',
         path: `${fixtures}/base/worker.yaml`,
-        origin: { path: `${fixtures}/base/worker.yaml`, via: 'resource' },
+        origin: { path: `${fixtures}/base/worker.yaml`, line: 1, via: 'resource' },
       },
     ]);
   });
@@ -154,7 +160,7 @@ describe('renderKustomize', () => {
     );
     const api = rendered.files.find((f) => f.text.includes('name: api\n'))!;
     expect(api.text).toContain('path: ../../base/deployment.yaml');
-    expect(api.origin).toEqual({ path: `${fixtures}/base/deployment.yaml`, via: 'resource' });
+    expect(api.origin).toEqual({ path: `${fixtures}/base/deployment.yaml`, line: 1, via: 'resource' });
   });
 
   it('inflates helmCharts with helm when the target asks for it (--enable-helm), offline, from the vendored chart', async () => {

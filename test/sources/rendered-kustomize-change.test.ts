@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { planChange, type PlanChangeSettings } from '../../src/plan-change.js';
+import { reportedConfigMaps } from '../../src/plan/generated-names.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
 import { gitRepo, lines, type FileTree, type RepoFixture } from './repo-fixture.js';
@@ -109,8 +110,12 @@ describe('a kustomize overlay planned from its rendered objects', () => {
     const plan = await planOf(base, {
       'deploy/overlays/prod/api.env': lines('LOG_LEVEL=debug', 'DB_POOL=10'),
     });
-    const changed = plan.configMaps.filter((c) => c.change !== 'unchanged');
+    // Reported as one ConfigMap (JSON and comment); the plan keeps the two objects and their pairing.
+    const changed = reportedConfigMaps(plan.configMaps, plan.replacements).filter(
+      (c) => c.change !== 'unchanged',
+    );
     expect(changed).toHaveLength(1);
+    expect(plan.replacements).toHaveLength(1);
     const [config] = changed;
     expect(config!.name).toMatch(/^api-config-[a-z0-9]{10}$/);
     expect(config!.replaces).toMatch(/^shop\/api-config-[a-z0-9]{10}$/);
@@ -121,7 +126,8 @@ describe('a kustomize overlay planned from its rendered objects', () => {
     expect(config!.head!.source).toEqual({ file: 'deploy/overlays/prod/kustomization.yaml', line: 7 });
     const decisions = plan.consumers.map((c) => [c.workload, c.action, c.note]);
     expect(decisions).toEqual([
-      ['CronJob/shop/report', 'none', expect.stringContaining('api-config-')],
+      // A CronJob's next Job is made from the new template, which names the new ConfigMap.
+      ['CronJob/shop/report', 'next-run', undefined],
       ['Deployment/shop/api', 'none', expect.stringContaining('rolls by itself')],
     ]);
     expect(plan.consumers[1]!.reasons.join(' ')).toContain(
