@@ -1,12 +1,18 @@
 // What a kustomization can read, found in its files without rendering it (fixtures: test/testdata/reach/).
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderTree } from '../../src/sources/file-tree.js';
+import { kustomizationFileNames } from '../../src/sources/source.js';
 import {
   changesReaching,
   isTouched,
   sourceInputs,
   type SourceInputs,
 } from '../../src/sources/source-inputs.js';
+import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
 import { memoryTree } from './memory-tree.js';
 
 const reach = folderTree('test/testdata/reach');
@@ -297,4 +303,75 @@ describe('paths as kustomize reads them', () => {
       folders: ['charts'],
     });
   });
+});
+
+describe('checked against kustomize itself', () => {
+  let bins: RendererBins;
+  let work: string;
+  let home: string;
+
+  beforeAll(() => {
+    bins = rendererBins();
+    work = realpathSync(mkdtempSync(join(tmpdir(), 'config-rollout-reach-')));
+    home = realpathSync(mkdtempSync(join(tmpdir(), 'config-rollout-home-')));
+    cpSync('test/testdata/reach', work, { recursive: true });
+  });
+
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** Every file of the tree, relative to it. */
+  function allFiles(dir = '.'): string[] {
+    return readdirSync(join(work, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = posix.join(dir, entry.name);
+      return entry.isDirectory() ? allFiles(path) : [path];
+    });
+  }
+
+  /**
+   * The build stays the same with every file that is not an input deleted, and changes (or fails) with any
+   * file the graph names deleted: the graph misses nothing kustomize reads, and every file it names is read.
+   * (A file inside an input folder, as a chart's, need not change the build.)
+   */
+  it.each(['overlays/prod', 'overlays/staging', 'overlays/dev', 'everything', 'with-chart'])(
+    '%s',
+    (target) => {
+      const inputs = inputsOf(target, folderTree(work));
+      const helm = target === 'with-chart' ? ['--enable-helm', `--helm-command=${bins.helm}`] : [];
+      const build = () => {
+        const r = spawnSync(bins.kustomize, ['build', target, ...helm], {
+          cwd: work,
+          env: { PATH: '/usr/bin:/bin', HOME: home },
+          encoding: 'utf8',
+        });
+        return `${r.status}\n${r.stdout}`;
+      };
+      const before = build();
+      expect(before).toMatch(/^0\n./);
+      /** Whether the build changes with these files deleted. */
+      const changesWithout = (files: string[]) => {
+        const texts = files.map((file) => readFileSync(join(work, file)));
+        for (const file of files) rmSync(join(work, file));
+        const changed = build() !== before;
+        files.forEach((file, i) => writeFileSync(join(work, file), texts[i]!));
+        return changed;
+      };
+      const named = (file: string) =>
+        inputs.files.includes(file) ||
+        (inputs.kustomizations.includes(posix.dirname(file)) &&
+          (kustomizationFileNames as readonly string[]).includes(posix.basename(file)));
+      const files = allFiles();
+      const others = files.filter((file) => !named(file) && changesReaching(inputs, [file]).length === 0);
+      const wrong = changesWithout(others)
+        ? others.filter((file) => changesWithout([file])).map((file) => `${file} is read, but not an input`)
+        : [];
+      for (const file of files.filter(named)) {
+        if (!changesWithout([file])) wrong.push(`${file} is an input, but not read`);
+      }
+      expect(wrong).toEqual([]);
+      expect(others.length).toBeGreaterThan(10);
+    },
+  );
 });
