@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import type { FileTree } from './file-tree.js';
+import type { FileTree, PathKind } from './file-tree.js';
 import { kustomizationFileNames } from './source.js';
 import type { SourceInputs, UnreadableInput, UntrackedInput } from './source-inputs.js';
 
@@ -13,7 +13,7 @@ import type { SourceInputs, UnreadableInput, UntrackedInput } from './source-inp
  */
 export function kustomizationInputs(dir: string, tree: FileTree): SourceInputs {
   const graph = new KustomizationGraph(tree);
-  graph.visit(dir);
+  graph.visitTarget(dir);
   return graph.inputs();
 }
 
@@ -129,17 +129,26 @@ class KustomizationGraph {
     };
   }
 
+  visitTarget(dir: string): void {
+    const target = this.locate('.', dir);
+    if (!target) return this.cannotRead(dir, 'outside the repository');
+    this.visit(target.path);
+  }
+
   /** A folder holding a kustomization, and everything it reads. */
-  visit(dir: string, configsFor?: string): void {
+  private visit(dir: string, configsFor?: string): void {
     const key = `${dir}\0${configsFor ?? ''}`;
     if (this.visited.has(key)) return;
     this.visited.add(key);
     this.kustomizations.add(dir);
     if (this.tree.kindOf(dir) !== 'folder') return this.cannotRead(dir, 'no such folder');
-    const file = kustomizationFileNames
-      .map((name) => posix.join(dir, name))
-      .find((path) => this.tree.kindOf(path) === 'file');
-    if (!file) return this.cannotRead(dir, `holds no ${kustomizationFileNames.join(', ')}`);
+    const found = kustomizationFileNames
+      .map((name) => this.locate(dir, name))
+      .find((f) => f?.kind === 'file');
+    if (!found) return this.cannotRead(dir, `holds no ${kustomizationFileNames.join(', ')}`);
+    const file = found.path;
+    // A kustomization file linked from elsewhere: its paths are still relative to this folder.
+    if (posix.dirname(file) !== dir) this.files.add(file);
     const kustomization = this.readKustomization(file);
     if (!kustomization) return;
     const at: Place = { file, dir, ...(configsFor !== undefined ? { configsFor } : {}) };
@@ -152,8 +161,9 @@ class KustomizationGraph {
 
   /** A path a kustomization names, read the way `follow` says. */
   follow(entry: string, at: Place, follow: Follow): void {
-    const path = within(at.dir, entry);
-    const kind = path === undefined ? undefined : this.tree.kindOf(path);
+    const located = this.locate(at.dir, entry);
+    const path = located?.path;
+    const kind = located?.kind;
     if (path !== undefined && kind === 'folder') {
       if (follow === 'data') this.folders.add(path);
       else this.visit(path, follow === 'plugin' ? at.dir : at.configsFor);
@@ -177,8 +187,7 @@ class KustomizationGraph {
    * tries the file first; transformers and generators accept inline configs too).
    */
   fileOrInline(entry: string, at: Place, as: 'patch' | 'plugin'): void {
-    const path = within(at.dir, entry);
-    if (path === undefined || this.tree.kindOf(path) === undefined) {
+    if (this.locate(at.dir, entry)?.kind === undefined) {
       const inline = inlineDocuments(entry);
       if (inline) {
         if (as === 'plugin')
@@ -228,12 +237,12 @@ class KustomizationGraph {
   }
 
   helmChart(chart: Entry, home: string, at: Place): void {
-    const homePath = within(at.dir, home);
+    const homePath = this.locate(at.dir, home)?.path;
     if (homePath === undefined) this.note(home, at, 'outside the repository');
     else this.folders.add(homePath);
     const name = nonEmpty(chart.name);
     const repo = nonEmpty(chart.repo);
-    if (name && repo && homePath !== undefined && this.tree.kindOf(posix.join(homePath, name)) === undefined)
+    if (name && repo && homePath !== undefined && !this.locate(homePath, name)?.kind)
       this.note(`${repo} (chart ${name})`, at, 'remote');
     this.optionalPath(chart.valuesFile, at, 'valuesFile');
     for (const file of this.paths(chart.additionalValuesFiles, at, 'additionalValuesFiles'))
@@ -254,6 +263,36 @@ class KustomizationGraph {
     if (Array.isArray(value) && value.every(isEntry)) return value;
     this.cannotRead(at.file, `'${field}' is not a list of mappings`);
     return [];
+  }
+
+  /**
+   * Where `entry` (relative to `dir`) leads, and what is there: with symbolic links resolved when the tree
+   * can (a change to the files behind a link shows under their own path), each link on the way kept as an
+   * input too (pointing it elsewhere changes the build). Undefined when it leads outside the tree.
+   */
+  private locate(dir: string, entry: string): { path: string; kind: PathKind | undefined } | undefined {
+    const path = within(dir, entry);
+    if (path === undefined) return undefined;
+    const kind = this.tree.kindOf(path);
+    if (kind === undefined || !this.tree.realPath) return { path, kind };
+    const real = this.tree.realPath(path);
+    if (real === undefined) return undefined;
+    if (real !== path) for (const link of this.linksOn(path)) this.files.add(link);
+    return { path: real, kind };
+  }
+
+  /** The symbolic links on a path: each part whose real path is not its real parent's joined with its name. */
+  private linksOn(path: string): string[] {
+    const links: string[] = [];
+    let parent = '.';
+    let prefix = '';
+    for (const part of path.split('/')) {
+      prefix = prefix === '' ? part : `${prefix}/${part}`;
+      const real = this.tree.realPath!(prefix);
+      if (real !== posix.join(parent, part)) links.push(prefix);
+      parent = real ?? prefix;
+    }
+    return links;
   }
 
   private readKustomization(file: string): Entry | undefined {

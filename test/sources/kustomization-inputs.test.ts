@@ -1,6 +1,16 @@
 // What a kustomization can read, found in its files without rendering it (fixtures: test/testdata/reach/).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -302,6 +312,50 @@ describe('paths as kustomize reads them', () => {
       files: ['apps/web/web.yaml'],
       folders: ['charts'],
     });
+  });
+});
+
+describe('symbolic links', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'config-rollout-links-')));
+    const files: Record<string, string> = {
+      'shared/base/kustomization.yaml':
+        'resources: [cm.yaml]\nconfigMapGenerator: [{name: c, envs: [config.env]}]\n',
+      'shared/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
+      'shared/config.env': 'A=1\n',
+      'overlays/prod/kustomization.yaml': 'resources: [base, escape]\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, posix.dirname(path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    symlinkSync('../config.env', join(dir, 'shared/base/config.env'));
+    symlinkSync('../../shared/base', join(dir, 'overlays/prod/base'));
+    symlinkSync(tmpdir(), join(dir, 'overlays/prod/escape'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are followed to the files behind them, and kept as inputs themselves', () => {
+    const inputs = inputsOf('overlays/prod', folderTree(dir));
+    expect(inputs).toEqual({
+      ...none,
+      kustomizations: ['overlays/prod', 'shared/base'],
+      files: ['overlays/prod/base', 'shared/base/cm.yaml', 'shared/base/config.env', 'shared/config.env'],
+      untracked: [
+        { reference: 'escape', namedIn: 'overlays/prod/kustomization.yaml', why: 'outside the repository' },
+      ],
+    });
+    expect(isTouched(inputs, ['shared/config.env'])).toBe(true);
+    expect(isTouched(inputs, ['shared/base/kustomization.yaml'])).toBe(true);
+    expect(isTouched(inputs, ['shared/other.yaml'])).toBe(false);
+  });
+
+  it('lead a target outside the tree nowhere', () => {
+    const inputs = inputsOf('overlays/prod/escape', folderTree(dir));
+    expect(inputs.unreadable).toEqual([{ path: 'overlays/prod/escape', reason: 'outside the repository' }]);
   });
 });
 
