@@ -107,7 +107,7 @@ describe('changedPaths', () => {
     }
   });
 
-  it.each(['no-such-branch', '--output=/tmp/x'])('refuses a revision that is not there: %s', async (ref) => {
+  it.each(['no-such-branch', '--output=out.txt'])('refuses a revision that is not there: %s', async (ref) => {
     await expect(changedPaths(ref, dir)).rejects.toThrow(
       new InputError(
         `Git revision '${ref}' is not in this checkout. Fetch it (e.g. actions/checkout with fetch-depth: 0, or git fetch origin ${ref}).`,

@@ -294,7 +294,7 @@ describe('paths as kustomize reads them', () => {
       'helmChartInflationGenerator: [{chartName: a, chartHome: old}, {chartName: b, chartHome: older}]\n';
     expect(inputsOf('app', memoryTree({ 'app/kustomization.yaml': charts })).folders).toEqual(['app/older']);
     const withGlobals = memoryTree({
-      'app/kustomization.yaml': `${charts}helmGlobals: {configHome: /tmp/helm}\n`,
+      'app/kustomization.yaml': `${charts}helmGlobals: {configHome: helm-config}\n`,
     });
     expect(inputsOf('app', withGlobals).folders).toEqual(['app/charts']);
   });
