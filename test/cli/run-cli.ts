@@ -10,8 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the bundled CLI (dist/cli.js) as a user would. */
-export function runCli(args: string[], cwd = repoRoot): CliResult {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+/** Run the bundled CLI (dist/cli.js) as a user would; `env` adds to (or, set undefined, removes from) the test's. */
+export function runCli(args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
