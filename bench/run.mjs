@@ -2,14 +2,15 @@
 // local control plane; prints a figure per line as it goes and one table at the end (figure, target, met?).
 // See bench/README.md for what each figure means and the latest results.
 //
-//   node bench/run.mjs [--only start-up,offline,verdict,parallel,live] [--reps 3] [--live-workloads 2000]
-//                      [--json results.json] [--keep]
+//   node bench/run.mjs [--only start-up,offline,monorepo,verdict,parallel,live] [--reps 3]
+//                      [--live-workloads 2000] [--json results.json] [--keep]
 //   CONFIG_ROLLOUT_BENCH_DIST=/other/dist node bench/run.mjs ...   measures another build (say, with a fix)
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLivePlan } from './cases/live-plan.mjs';
+import { runMonorepo } from './cases/monorepo.mjs';
 import { runOfflinePlan } from './cases/offline-plan.mjs';
 import { runParallelRollouts } from './cases/parallel-rollouts.mjs';
 import { runStartUp } from './cases/start-up.mjs';
@@ -20,6 +21,7 @@ import { cliPath, distDir, load, machine, now, repoRoot, seconds } from './measu
 const cases = [
   { id: 'start-up', title: '5. Start-up and size', run: runStartUp },
   { id: 'offline', title: '1. Offline plan at scale', run: runOfflinePlan },
+  { id: 'monorepo', title: '6. Monorepo of rendered sources', run: runMonorepo },
   { id: 'verdict', title: '3. Time to verdict', run: runTimeToVerdict, cluster: true },
   { id: 'parallel', title: '4. Parallel rollouts', run: runParallelRollouts, cluster: true },
   // Last: it loads the control plane most, and deleting its namespaces goes on after the bench.

@@ -1,0 +1,202 @@
+// 6. Monorepo of rendered sources: `bench/generate-monorepo.mjs` writes a git repository of 200 kustomize overlays
+// over 10 shared bases and 50 Helm releases of 5 charts, all 250 listed in config-rollout.yaml, and commits it as
+// the base. Two PRs are put in its working tree in turn and planned with the built CLI, offline, the base read from
+// git (`plan --base-ref <base> --offline --format json`, as the action plans a PR):
+//   - one overlay's generator env file: wall time (median of the reps), and against it the script a team would
+//     otherwise run: every target rendered on both sides (`kustomize build` / `helm template` in the checkout and in
+//     a `git worktree` of the base commit), two renders at a time (the machine has 2 cores), in the same run;
+//   - one shared base's env file: which targets were rendered (the CLI's `the change reaches N of M targets` line)
+//     and reported (JSON `targets`): exactly the 20 overlays that include that base.
+// The renderers are the cached builds of test/renderers/build.sh, on PATH for the CLI and the script alike.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyScenario, generateMonorepo, revertScenario, writeMonorepo } from '../generate-monorepo.mjs';
+import { check, load, median, now, repoRoot, runCli, runProcess, seconds } from '../measure.mjs';
+
+const targets = { overlayPlanMs: 3000, speedUp: 10 };
+/** Renders the script runs at once: as many as the machine's 2 cores. */
+const scriptParallel = 2;
+/** A plan that renders every target on both sides takes minutes on a loaded machine: give it room. */
+const planTimeoutMs = 60 * 60_000;
+
+/** The folder holding the cached kustomize and helm builds; the bench does not build them. */
+function renderersBin() {
+  try {
+    const dir = execFileSync('bash', [join(repoRoot, 'test', 'renderers', 'build.sh'), '--print'], {
+      encoding: 'utf8',
+    }).trim();
+    return join(dir, 'bin');
+  } catch {
+    throw new Error('kustomize and helm are not built: run `npm run renderers` first (about 10 minutes)');
+  }
+}
+
+/** `config-rollout: the change reaches 20 of 250 targets: …` — undefined from a build that renders every target. */
+function reachOf(stderr) {
+  const match = /the change reaches (\d+) of (\d+) targets?/.exec(stderr);
+  return match ? { reached: Number(match[1]), of: Number(match[2]) } : undefined;
+}
+
+/** Plan the PR in the working tree; the reported targets and the reach line of each run. */
+async function planRuns(dir, base, env, reps, scenario) {
+  const args = ['plan', '--base-ref', base, '--offline', '--format', 'json'];
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    const result = check(
+      await runCli(args, { cwd: dir, env, timeoutMs: planTimeoutMs }),
+      `config-rollout ${args.join(' ')}`,
+      [0, 1],
+    );
+    const reported = JSON.parse(result.stdout).targets ?? [];
+    const names = reported.map((t) => (typeof t === 'string' ? t : (t.name ?? t.target)));
+    const expected = [...scenario.reaches].sort();
+    if (JSON.stringify([...names].sort()) !== JSON.stringify(expected))
+      throw new Error(
+        `plan reported targets ${names.join(', ') || '(none)'}; expected ${expected.join(', ')} (${scenario.what})`,
+      );
+    runs.push({
+      ms: result.ms,
+      load: load(),
+      reach: reachOf(result.stderr),
+      reported: names,
+      json: result.stdout,
+    });
+  }
+  return runs;
+}
+
+/** The render command a script runs for a target, in `root` (the checkout or the base's worktree). */
+function renderCommand(bin, target) {
+  if (target.kind === 'kustomize') return [join(bin, 'kustomize'), ['build', target.manifests]];
+  return [
+    join(bin, 'helm'),
+    [
+      'template',
+      target.release,
+      target.manifests,
+      '--namespace',
+      target.namespace,
+      ...target.values.flatMap((file) => ['--values', file]),
+    ],
+  ];
+}
+
+/**
+ * What a script does without knowing what a change can reach: a worktree of the base commit, then every target
+ * rendered on both sides, `scriptParallel` at a time; the worktree removed. Returns the wall time of it all and
+ * the targets whose renders differ (a check that the script did the real work).
+ */
+async function renderEverything(dir, base, targetList, bin, worktree) {
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  const started = now();
+  check(
+    await runProcess('git', ['worktree', 'add', '-q', '--detach', worktree, base], { cwd: dir }),
+    'git worktree add',
+  );
+  const jobs = targetList.flatMap((target) => [
+    { target, root: dir, side: 'head' },
+    { target, root: worktree, side: 'base' },
+  ]);
+  const outputs = new Map();
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const [command, args] = renderCommand(bin, job.target);
+      const result = check(
+        await runProcess(command, args, { cwd: job.root, env }),
+        `${command.split('/').pop()} ${args.join(' ')}`,
+      );
+      outputs.set(`${job.side} ${job.target.name}`, result.stdout);
+    }
+  };
+  await Promise.all(Array.from({ length: scriptParallel }, worker));
+  check(
+    await runProcess('git', ['worktree', 'remove', '--force', worktree], { cwd: dir }),
+    'git worktree remove',
+  );
+  const ms = now() - started;
+  const differ = targetList
+    .filter((t) => outputs.get(`head ${t.name}`) !== outputs.get(`base ${t.name}`))
+    .map((t) => t.name);
+  return { ms, renders: jobs.length, differ, load: load() };
+}
+
+const rendered = (run, of) =>
+  run.reach
+    ? `${run.reach.reached} of ${run.reach.of}`
+    : `${of} of ${of} (this build prints no reach line: it renders every target)`;
+
+export async function runMonorepo({ tmp, reps, log }) {
+  const rows = [];
+  const bin = renderersBin();
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  const versions = ['kustomize version', 'helm version --short']
+    .map((c) => execFileSync(join(bin, c.split(' ')[0]), c.split(' ').slice(1), { encoding: 'utf8' }).trim())
+    .join(', ');
+  const dir = join(tmp, 'monorepo');
+  mkdirSync(dir, { recursive: true });
+  const monorepo = generateMonorepo();
+  const base = writeMonorepo(dir, monorepo);
+  const { counts } = monorepo;
+  const of = counts.targets;
+  log(
+    `${counts.overlays} overlays over ${counts.bases} bases, ${counts.releases} releases of ${counts.charts} charts: ` +
+      `${of} targets, ${counts.files} files; renderers ${versions} (load ${load()})`,
+  );
+
+  // (a) One overlay's generator, and the script that renders everything, in the same run.
+  const overlay = monorepo.scenarios.overlay;
+  applyScenario(dir, overlay);
+  const overlayRuns = await planRuns(dir, base, env, reps, overlay);
+  const overlayMs = median(overlayRuns.map((r) => r.ms));
+  const configMaps = JSON.parse(overlayRuns[0].json).configMaps ?? [];
+  const paired = configMaps.filter((c) => c.change === 'modified' && c.replaces).length;
+  log(
+    `PR 1, ${overlay.what}: plan ${seconds(overlayMs)} (runs ${overlayRuns.map((r) => seconds(r.ms)).join(', ')}), ` +
+      `rendered ${rendered(overlayRuns[0], of)}, reported ${overlayRuns[0].reported.join(', ')}; ` +
+      `${paired} hash-suffixed ConfigMap paired (load ${overlayRuns.at(-1).load})`,
+  );
+  const script = await renderEverything(dir, base, monorepo.targets, bin, join(tmp, 'monorepo-base'));
+  if (JSON.stringify(script.differ) !== JSON.stringify(overlay.reaches))
+    throw new Error(`the script's renders differ for ${script.differ.join(', ') || 'no target'}`);
+  const speedUp = script.ms / overlayMs;
+  log(
+    `  every target rendered on both sides (${script.renders} renders, ${scriptParallel} at a time): ` +
+      `${seconds(script.ms)}, ×${speedUp.toFixed(1)} the plan (load ${script.load})`,
+  );
+  revertScenario(dir, monorepo, overlay);
+
+  // (b) One shared base: the overlays that include it, and only those.
+  const shared = monorepo.scenarios.base;
+  applyScenario(dir, shared);
+  const [baseRun] = await planRuns(dir, base, env, 1, shared);
+  revertScenario(dir, monorepo, shared);
+  const onlyReached =
+    baseRun.reach !== undefined && baseRun.reach.reached === shared.reaches.length && baseRun.reach.of === of;
+  log(
+    `PR 2, ${shared.what}: plan ${seconds(baseRun.ms)}, rendered ${rendered(baseRun, of)}, ` +
+      `reported ${baseRun.reported.length} (the base's ${shared.reaches.length} overlays) (load ${baseRun.load})`,
+  );
+
+  rows.push({
+    figure: `monorepo (${of} targets): PR changing one overlay's generator, plan --base-ref --offline`,
+    value: `${seconds(overlayMs)} (runs ${overlayRuns.map((r) => seconds(r.ms)).join(', ')}); rendered ${rendered(overlayRuns[0], of)}`,
+    target: `≤ ${seconds(targets.overlayPlanMs)}`,
+    met: overlayMs <= targets.overlayPlanMs,
+  });
+  rows.push({
+    figure: `… against rendering every target on both sides (${script.renders} renders, ${scriptParallel} at a time)`,
+    value: `${seconds(script.ms)} (×${speedUp.toFixed(1)})`,
+    target: `≥ ${targets.speedUp}× faster`,
+    met: speedUp >= targets.speedUp,
+  });
+  rows.push({
+    figure: `monorepo: PR changing one shared base (included by ${shared.reaches.length} overlays)`,
+    value: `rendered ${rendered(baseRun, of)}, reported ${baseRun.reported.length}; plan ${seconds(baseRun.ms)}`,
+    target: `renders only its ${shared.reaches.length} overlays`,
+    met: onlyReached,
+  });
+  return rows;
+}
