@@ -17,7 +17,7 @@ import {
   readTargetsConfig,
   type Target,
 } from './sources/targets-config.js';
-import { planTargets, targetSettings } from './plan-targets.js';
+import { describeReach, planTargets, reachedTargets, targetSettings } from './plan-targets.js';
 import { renderTargetsComment, targetsToJson } from './report/targets-report.js';
 
 /** Exit codes: 0 no blockers, 1 blockers, 2 bad usage, unreadable input, or a cluster that can't be read. */
@@ -104,7 +104,7 @@ function renderOf(opts: ChangeOptions): RenderSettings {
  * What to plan: the `--manifests` given, or the targets of the config file (`--config`, else
  * config-rollout.yaml when there is one), narrowed to `--target`.
  */
-function targetsOf(opts: ChangeOptions): { manifests: string[] } | { targets: Target[]; of: number } {
+function targetsOf(opts: ChangeOptions): { manifests: string[] } | { targets: Target[]; file: string } {
   if (opts.manifests !== undefined) {
     if (opts.config !== undefined || opts.target !== undefined)
       throw new InputError('Give --manifests, or --config/--target, not both.');
@@ -127,7 +127,7 @@ function targetsOf(opts: ChangeOptions): { manifests: string[] } | { targets: Ta
     );
   }
   const targets = wanted ? config.targets.filter((t) => wanted.includes(t.name)) : config.targets;
-  return { targets, of: targets.length };
+  return { targets, file };
 }
 
 function baseOf(opts: ChangeOptions): { gitRef: string } | { paths: string[] } {
@@ -185,17 +185,20 @@ function buildProgram(): Command {
       const base = baseOf(opts);
       const what = targetsOf(opts);
       if ('targets' in what) {
+        const shared = {
+          base,
+          volumeMounts: opts.volumeMounts,
+          secrets: opts.secrets === true,
+          applyScope: opts.applyScope,
+          forceConflicts: opts.forceConflicts === true,
+          cwd: process.cwd(),
+          render: { searchPath: process.env['PATH'] ?? '' },
+        };
+        const reach = await reachedTargets(what.targets, shared, what.file);
+        process.stderr.write(`config-rollout: ${describeReach(reach)}\n`);
         const planned = await planTargets(
-          what.targets,
-          {
-            base,
-            volumeMounts: opts.volumeMounts,
-            secrets: opts.secrets === true,
-            applyScope: opts.applyScope,
-            forceConflicts: opts.forceConflicts === true,
-            cwd: process.cwd(),
-            render: { searchPath: process.env['PATH'] ?? '' },
-          },
+          reach,
+          shared,
           (target) =>
             resolveCluster(
               {
@@ -213,7 +216,7 @@ function buildProgram(): Command {
           notices: p.notice ? [p.notice] : [],
         }));
         write(
-          opts.format === 'json' ? json(targetsToJson(reported)) : renderTargetsComment(reported, what.of),
+          opts.format === 'json' ? json(targetsToJson(reported)) : renderTargetsComment(reported, reach.of),
         );
         if (planned.some((p) => hasBlockers(p.plan))) process.exitCode = exitBlockers;
         return;
@@ -298,26 +301,27 @@ function buildProgram(): Command {
           cwd: process.cwd(),
           render: { searchPath: process.env['PATH'] ?? '' },
         };
+        const reach = 'targets' in what ? await reachedTargets(what.targets, shared, what.file) : undefined;
+        if (reach) process.stderr.write(`config-rollout: ${describeReach(reach)}\n`);
         // One target after another, each against its own context; a target that fails stops the rest.
-        const runs =
-          'targets' in what
-            ? what.targets.map((t) => ({
-                name: t.name as string | undefined,
-                settings: targetSettings(t, shared),
-                context: t.context ?? opts.context,
-              }))
-            : [
-                {
-                  name: undefined,
-                  settings: {
-                    ...shared,
-                    manifests: what.manifests,
-                    namespace: opts.namespace,
-                    render: renderOf(opts),
-                  },
-                  context: opts.context,
+        const runs = reach
+          ? reach.reached.map((t) => ({
+              name: t.name as string | undefined,
+              settings: targetSettings(t, shared, reach.before?.get(t.name)),
+              context: t.context ?? opts.context,
+            }))
+          : [
+              {
+                name: undefined,
+                settings: {
+                  ...shared,
+                  manifests: 'manifests' in what ? what.manifests : [],
+                  namespace: opts.namespace,
+                  render: renderOf(opts),
                 },
-              ];
+                context: opts.context,
+              },
+            ];
         const results = [];
         for (const run of runs) {
           if (run.name !== undefined) process.stderr.write(`Target ${run.name}:\n`);

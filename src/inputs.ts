@@ -12,8 +12,10 @@ export type FailOn = 'blocker' | 'warning' | 'drift';
 /** Everything the action was asked to do, read and validated once. */
 export interface Settings {
   mode: ModeSetting;
-  /** Manifest files, folders or globs; a kustomization or chart folder is rendered. */
+  /** Manifest files, folders or globs; a kustomization or chart folder is rendered. Empty: the config's targets. */
   manifests: string[];
+  /** The config file of targets, when given (else config-rollout.yaml when `manifests` is empty and it exists). */
+  config: string | undefined;
   namespace: string;
   /** A chart's values files (in order), `--set` values and release name; kustomize's helmCharts switch. */
   values: string[];
@@ -52,9 +54,11 @@ export interface Settings {
 }
 
 export function readSettings(): Settings {
-  const manifests = core.getMultilineInput('manifests', { required: true }).flatMap(splitList);
-  if (manifests.length === 0)
-    throw new InputError(`Invalid 'manifests': expected at least one path or glob.`);
+  // No manifests: the targets of the config file (`config`, else config-rollout.yaml in the workspace).
+  const manifests = core.getMultilineInput('manifests').flatMap(splitList);
+  const config = core.getInput('config') || undefined;
+  if (manifests.length > 0 && config !== undefined)
+    throw new InputError(`Set 'manifests' or 'config', not both.`);
   const failOn = new Set(
     splitList(core.getInput('fail-on') || 'blocker')
       .filter((v) => v !== 'none')
@@ -67,10 +71,14 @@ export function readSettings(): Settings {
   return {
     mode: oneOf('mode', core.getInput('mode') || 'auto', ['auto', 'plan', 'apply'] as const),
     manifests,
+    config,
     namespace: nonEmpty('namespace', core.getInput('namespace') || 'default'),
     values: core.getMultilineInput('values').flatMap(splitList),
     // One per line: a value may hold commas (`--set list={a,b}`).
-    set: core.getMultilineInput('set').map((s) => s.trim()).filter(Boolean),
+    set: core
+      .getMultilineInput('set')
+      .map((s) => s.trim())
+      .filter(Boolean),
     release: core.getInput('release') || undefined,
     enableHelm: booleanInput('enable-helm', false),
     baseRef: core.getInput('base-ref') || undefined,

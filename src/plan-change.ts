@@ -34,6 +34,8 @@ export interface PlanChangeSettings {
   forceConflicts?: boolean;
   /** How a manifests path that is a kustomization or chart folder is rendered (both sides the same way). */
   render?: RenderSettings;
+  /** The base's own render settings, when they differ (a config file whose target's values the change edits). */
+  baseRender?: RenderSettings;
 }
 
 /** A plan with what it was made from, for apply to act on. */
@@ -77,10 +79,11 @@ export async function planChangeOrOffline(
 export async function prepareChange(settings: PlanChangeSettings): Promise<PlannedChange> {
   const common = { cwd: settings.cwd, defaultNamespace: settings.namespace, render: settings.render };
   const headSource = { ...common, patterns: settings.manifests };
+  const baseRender = settings.baseRender ? { render: settings.baseRender } : {};
   const baseSource =
     'gitRef' in settings.base
-      ? { ...common, patterns: settings.manifests, gitRef: settings.base.gitRef }
-      : { ...common, patterns: settings.base.paths };
+      ? { ...common, ...baseRender, patterns: settings.manifests, gitRef: settings.base.gitRef }
+      : { ...common, ...baseRender, patterns: settings.base.paths };
   const headFiles = await readManifestSource(headSource);
   const baseFiles = await readManifestSource(baseSource, headFiles);
   const secrets = settings.secrets === true;

@@ -6,7 +6,17 @@ import { renderApplyReport } from '../report/apply-report.js';
 import { ensureCommit } from '../sources/git-files.js';
 import { InputError } from '../sources/input-error.js';
 import { baseFor } from './event.js';
-import { changeSettings, type JobContext, type JobOutcome } from './plan-job.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { PlanChangeSettings } from '../plan-change.js';
+import { describeReach, reachedTargets, targetSettings } from '../plan-targets.js';
+import { readTargetsConfig } from '../sources/targets-config.js';
+import {
+  changeSettings,
+  sharedSettings,
+  targetsConfigOf,
+  type JobContext,
+  type JobOutcome,
+} from './plan-job.js';
 
 export const applyCommentMarker = '<!-- config-rollout:apply -->';
 
@@ -53,38 +63,67 @@ export async function runApplyJob({
         ),
       );
   };
-  let result: ApplyResult;
+  // One run for `manifests`; for a config file, one per target the change reaches, each with its own context.
+  const configFile = targetsConfigOf(settings, workspace);
+  const runs: { name?: string; settings: Omit<PlanChangeSettings, 'cluster'>; cluster: KubeConfig }[] = [];
+  if (configFile === undefined) runs.push({ settings: changeSettings(settings, base, workspace), cluster });
+  else {
+    const shared = sharedSettings(settings, base, workspace);
+    const reach = await reachedTargets(readTargetsConfig(configFile, workspace).targets, shared, configFile);
+    core.info(`config-rollout: ${describeReach(reach)}`);
+    for (const target of reach.reached) {
+      const own = await resolveCluster(
+        { kubeconfigContent: settings.kubeconfig, context: target.context ?? settings.context },
+        env,
+      );
+      runs.push({
+        name: target.name,
+        settings: targetSettings(target, shared, reach.before?.get(target.name)),
+        cluster: own.cluster ?? cluster,
+      });
+    }
+  }
+  const results: { name?: string; result: ApplyResult }[] = [];
   let open = false;
   try {
     if (deployment !== undefined)
       await github!.setDeploymentStatus(deployment, 'in_progress', 'Applying the change', runUrl);
-    result = await applyChange({
-      ...changeSettings(settings, base, workspace),
-      cluster,
-      dryRun: settings.dryRun,
-      prune: settings.prune,
-      applyScope: settings.applyScope,
-      forceConflicts: settings.forceConflicts,
-      maxParallel: settings.maxParallel,
-      stopOnFirstFailure: true,
-      deletePods: settings.deletePods,
-      rollback: settings.rollback,
-      timeoutMs: settings.timeoutMs,
-      failureGraceMs: settings.failureGraceMs,
-      log: (line) => core.info(line),
-      // One log group per phase, so a person can fold the run and open the phase that failed.
-      phase: (name) => {
-        if (open) core.endGroup();
-        core.startGroup(`Apply: ${name}`);
-        open = true;
-      },
-    });
+    for (const run of runs) {
+      const result = await applyChange({
+        ...run.settings,
+        cluster: run.cluster,
+        dryRun: settings.dryRun,
+        prune: settings.prune,
+        applyScope: settings.applyScope,
+        forceConflicts: settings.forceConflicts,
+        maxParallel: settings.maxParallel,
+        stopOnFirstFailure: true,
+        deletePods: settings.deletePods,
+        rollback: settings.rollback,
+        timeoutMs: settings.timeoutMs,
+        failureGraceMs: settings.failureGraceMs,
+        log: (line) => core.info(line),
+        // One log group per phase, so a person can fold the run and open the phase that failed.
+        phase: (name) => {
+          if (open) core.endGroup();
+          core.startGroup(`Apply${run.name !== undefined ? ` ${run.name}` : ''}: ${name}`);
+          open = true;
+        },
+      });
+      results.push({ ...(run.name !== undefined ? { name: run.name } : {}), result });
+      // A target that fails stops the rest: what is left is not applied, and the report says which ran.
+      if (result.result !== 'applied' && result.result !== 'no-change') break;
+    }
   } catch (error) {
     await finishDeployment(false, `Apply failed: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   } finally {
     if (open) core.endGroup();
   }
+  const result = combinedResult(
+    results.map((r) => r.result),
+    settings.dryRun,
+  );
 
   core.setOutput('result', result.result);
   core.setOutput(
@@ -99,7 +138,12 @@ export async function runApplyJob({
         .map((w) => ({ workload: w.workload, outcome: w.outcome, seconds: w.seconds ?? null })),
     ),
   );
-  const report = renderApplyReport(result);
+  const report =
+    configFile === undefined
+      ? renderApplyReport(result)
+      : results.length === 0
+        ? 'The change reaches none of the targets: nothing to apply.\n'
+        : results.map((r) => `#### Target \`${r.name}\`\n\n${renderApplyReport(r.result)}`).join('\n');
   if (settings.summary) await core.summary.addRaw(report).write();
   const ok = result.result === 'applied' || result.result === 'no-change';
   await finishDeployment(ok, result.message);
@@ -117,4 +161,25 @@ export async function runApplyJob({
     }
   }
   return { failure: ok ? undefined : result.message };
+}
+
+/**
+ * The targets' results as one: the first that did not succeed decides (the runs stopped there), else applied
+ * when any applied; the config maps, workloads and objects of every run.
+ */
+function combinedResult(results: readonly ApplyResult[], dryRun: boolean): ApplyResult {
+  const [first] = results;
+  if (!first) {
+    const message = 'The change reaches none of the targets: nothing to apply.';
+    return { result: 'no-change', dryRun, message, configMaps: [], workloads: [] };
+  }
+  if (results.length === 1) return first;
+  const failed = results.find((r) => r.result !== 'applied' && r.result !== 'no-change');
+  const decisive = failed ?? results.find((r) => r.result === 'applied') ?? first;
+  return {
+    ...decisive,
+    configMaps: results.flatMap((r) => r.configMaps),
+    workloads: results.flatMap((r) => r.workloads),
+    objects: results.flatMap((r) => r.objects ?? []),
+  };
 }

@@ -7,11 +7,14 @@ import type { FailOn, Settings } from '../inputs.js';
 import type { Finding } from '../plan/findings.js';
 import type { Plan } from '../plan/plan.js';
 import { planChangeOrOffline } from '../plan-change.js';
+import type { SharedSettings } from '../plan-targets.js';
 import { uploadPlanArtifact } from '../github/plan-artifact.js';
 import { commentMarker, jobSummaryLimit, renderPlanComment, type CommentContext } from '../report/comment.js';
 import type { RepositoryLinks } from '../report/comment-links.js';
 import { planToJson } from '../report/plan-json.js';
 import { ensureCommit } from '../sources/git-files.js';
+import { InputError } from '../sources/input-error.js';
+import { defaultConfigFile, findTargetsConfig } from '../sources/targets-config.js';
 import { baseFor, type RunEvent } from './event.js';
 
 export interface JobOutcome {
@@ -39,6 +42,11 @@ export async function runPlanJob({
 }: JobContext): Promise<JobOutcome> {
   const base = baseFor(event, settings.baseRef);
   await ensureCommit(base, workspace);
+  const configFile = targetsConfigOf(settings, workspace);
+  if (configFile !== undefined) {
+    const { runTargetsPlanJob } = await import(/* webpackMode: "eager" */ './targets-plan-job.js');
+    return runTargetsPlanJob({ settings, event, workspace, tempDir, env, github }, base, configFile);
+  }
   const { cluster, notice } = event.fromFork
     ? {
         cluster: undefined,
@@ -117,22 +125,30 @@ export async function runPlanJob({
   return { failure: failureOf(plan, settings.failOn) };
 }
 
+/**
+ * The config file whose targets to plan: the `config` input, else config-rollout.yaml in the workspace when
+ * `manifests` is not set; undefined when `manifests` names what to plan.
+ */
+export function targetsConfigOf(settings: Settings, workspace: string): string | undefined {
+  if (settings.manifests.length > 0) return undefined;
+  const file = findTargetsConfig(workspace, settings.config);
+  if (file === undefined) {
+    throw new InputError(
+      `Set 'manifests' (files, folders, a kustomization or a chart), or list targets in ${defaultConfigFile} at the repository root (or the 'config' input).`,
+    );
+  }
+  return file;
+}
+
 /** Both sides of the change as the inputs name them, for plan and apply alike. */
 export function changeSettings(settings: Settings, base: string, workspace: string) {
+  const shared = sharedSettings(settings, base, workspace);
   return {
+    ...shared,
     manifests: settings.manifests,
-    base: { gitRef: base },
     namespace: settings.namespace,
-    volumeMounts: settings.volumeMounts,
-    secrets: settings.secrets,
-    applyScope: settings.applyScope,
-    forceConflicts: settings.forceConflicts,
-    // Every Secret value read is masked in the log before anything could print it.
-    registerSecret: (value: string) => core.setSecret(value),
-    cwd: workspace,
-    // Kustomizations and charts render with the runner's kustomize / kubectl / helm.
     render: {
-      searchPath: process.env['PATH'] ?? '',
+      ...shared.render,
       helm: {
         valuesFiles: settings.values,
         set: settings.set,
@@ -143,8 +159,24 @@ export function changeSettings(settings: Settings, base: string, workspace: stri
   };
 }
 
+/** What every target shares (a config file's targets bring their manifests, namespace and values). */
+export function sharedSettings(settings: Settings, base: string, workspace: string): SharedSettings {
+  return {
+    base: { gitRef: base },
+    volumeMounts: settings.volumeMounts,
+    secrets: settings.secrets,
+    applyScope: settings.applyScope,
+    forceConflicts: settings.forceConflicts,
+    // Every Secret value read is masked in the log before anything could print it.
+    registerSecret: (value: string) => core.setSecret(value),
+    cwd: workspace,
+    // Kustomizations and charts render with the runner's kustomize / kubectl / helm.
+    render: { searchPath: process.env['PATH'] ?? '' },
+  };
+}
+
 /** Links to the head commit's files: the server and repository the runner names. */
-function repositoryLinks(
+export function repositoryLinks(
   env: NodeJS.ProcessEnv,
   sha: string,
   workspace: string,
@@ -156,7 +188,7 @@ function repositoryLinks(
 }
 
 /** The workflow run's page, where the job summary and the artifacts are. */
-function runPageUrl(env: NodeJS.ProcessEnv): string | undefined {
+export function runPageUrl(env: NodeJS.ProcessEnv): string | undefined {
   const repository = env['GITHUB_REPOSITORY'];
   const runId = env['GITHUB_RUN_ID'];
   if (!repository || !runId) return undefined;
@@ -164,7 +196,7 @@ function runPageUrl(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** One annotation per finding at its line, and one more at each other line it concerns (a blocker's workload). */
-function annotate(findings: readonly Finding[]): void {
+export function annotate(findings: readonly Finding[]): void {
   for (const f of findings) {
     if (f.severity === 'info') continue;
     const places = [{ file: f.file ?? undefined, line: f.line ?? undefined }, ...(f.also ?? [])];
@@ -180,7 +212,7 @@ function annotate(findings: readonly Finding[]): void {
   }
 }
 
-function failureOf(plan: Plan, failOn: ReadonlySet<FailOn>): string | undefined {
+export function failureOf(plan: Plan, failOn: ReadonlySet<FailOn>): string | undefined {
   const failing = plan.findings.filter(
     (f) =>
       (failOn.has('blocker') && f.severity === 'blocker') ||

@@ -124,7 +124,8 @@ describe('config-rollout plan on rendered sources', () => {
     const r = cli(['plan', '--format', 'json'], repository, {
       'deploy/overlays/prod/api.env': lines('LOG_LEVEL=warn'),
     });
-    expect(r.stderr).toBe('');
+    // Read from the kustomization graphs, before anything is rendered.
+    expect(r.stderr).toBe('config-rollout: the change reaches 1 of 4 targets: prod\n');
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout) as {
       targets: string[];
@@ -144,7 +145,7 @@ describe('config-rollout plan on rendered sources', () => {
     const r = cli(['plan'], repository, {
       'deploy/base/api.yaml': deployment('api', 'api-config').replace('image: api:1', 'image: api:2'),
     });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('config-rollout: the change reaches 2 of 4 targets: staging, prod\n');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('2 targets changed: ✅ `staging`, ✅ `prod` · 2 other targets untouched');
     expect(r.stdout).toContain('#### Target `staging`');
@@ -169,7 +170,26 @@ describe('config-rollout plan on rendered sources', () => {
   it('says nothing changed when the change touches no target', () => {
     const r = cli(['plan'], repository, { 'README.md': 'docs\n' });
     expect(r.status).toBe(0);
+    expect(r.stderr).toBe('config-rollout: the change reaches 0 of 4 targets\n');
     expect(r.stdout).toContain('**✅ Nothing to roll out** · the change touches none of the 4 targets');
+  });
+
+  it('plans every target when the config file changes, the base with the settings it had then', () => {
+    const r = cli(['plan', '--format', 'json'], repository, {
+      'config-rollout.yaml': repository['config-rollout.yaml']!.replace(
+        'namespace: tools',
+        'namespace: tools\n    set: [logLevel=debug]',
+      ),
+    });
+    expect(r.stderr).toBe('config-rollout: the change reaches 4 of 4 targets: staging, prod, edge, chart\n');
+    const plan = JSON.parse(r.stdout) as {
+      targets: string[];
+      configMaps: { target: string; ref: string; keys: { changed: string[] } }[];
+    };
+    expect(plan.targets).toEqual(['chart']);
+    expect(plan.configMaps.map((c) => [c.target, c.ref, c.keys.changed])).toEqual([
+      ['chart', 'tools/chart-config', ['LOG_LEVEL']],
+    ]);
   });
 
   it('exits 2 naming the target and helm’s message when a template fails', () => {
