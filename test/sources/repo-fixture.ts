@@ -19,6 +19,15 @@ export interface RepoFixture {
 
 export function gitRepo(base: FileTree, head: FileTree = {}): RepoFixture {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'config-rollout-repo-')));
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
+  write(dir, base);
+  const sha = commitAll(dir, 'base');
+  write(dir, head);
+  return { dir, base: sha, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Commit everything in the working tree; the new commit's id. */
+export function commitAll(dir: string, message = 'change'): string {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: dir,
@@ -31,13 +40,9 @@ export function gitRepo(base: FileTree, head: FileTree = {}): RepoFixture {
         GIT_COMMITTER_EMAIL: 't@example.com',
       },
     }).trim();
-  git('init', '-q', '-b', 'main');
-  write(dir, base);
   git('add', '-A');
-  git('commit', '-q', '-m', 'base');
-  const sha = git('rev-parse', 'HEAD');
-  write(dir, head);
-  return { dir, base: sha, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  git('commit', '-q', '--allow-empty', '-m', message);
+  return git('rev-parse', 'HEAD');
 }
 
 export function write(dir: string, files: FileTree): void {
