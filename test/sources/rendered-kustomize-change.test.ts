@@ -130,9 +130,9 @@ describe('a kustomize overlay planned from its rendered objects', () => {
       ['CronJob/shop/report', 'next-run', undefined],
       ['Deployment/shop/api', 'none', expect.stringContaining('rolls by itself')],
     ]);
-    expect(plan.consumers[1]!.reasons.join(' ')).toContain(
-      `${config!.replaces!.split('/')[1]} → ${config!.name}`,
-    );
+    const [oldName, newName] = [config!.replaces!.split('/')[1]!, config!.name];
+    expect(plan.consumers[1]!.note).toBe(`rolls by itself: ${oldName} → ${newName}`);
+    expect(plan.consumers[1]!.reasons.join(' ')).toContain(`reads ${newName} in place of ${oldName}`);
     expect(plan.findings.filter((f) => f.severity === 'blocker')).toEqual([]);
   });
 
