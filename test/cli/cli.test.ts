@@ -29,24 +29,32 @@ describe('config-rollout plan', () => {
         change: 'modified',
         keys: { added: [], removed: [], changed: ['flags.json'] },
         immutable: false,
+        file: 'examples/shop/head/config.yaml',
+        line: 12,
       },
       {
         ref: 'shop/nginx-conf',
         change: 'modified',
         keys: { added: [], removed: [], changed: ['nginx.conf'] },
         immutable: false,
+        file: 'examples/shop/head/config.yaml',
+        line: 21,
       },
       {
         ref: 'shop/shop-config',
         change: 'modified',
         keys: { added: [], removed: [], changed: ['DB_POOL_SIZE', 'LOG_LEVEL'] },
         immutable: false,
+        file: 'examples/shop/head/config.yaml',
+        line: 2,
       },
       {
         ref: 'shop/tls-bundle-v1',
         change: 'unchanged',
         keys: { added: [], removed: [], changed: [] },
         immutable: true,
+        file: 'examples/shop/head/config.yaml',
+        line: 33,
       },
     ]);
     expect(plan.consumers.map((c: { workload: string; action: string }) => [c.workload, c.action])).toEqual([

@@ -47,6 +47,9 @@ describe('hash-suffixed generator names', () => {
         keys: { added: [], removed: [], changed: ['LOG_LEVEL'] },
         immutable: false,
         replaces: `default/${before}`,
+        // Where the head defines the new one.
+        file: 'head.yaml',
+        line: 2,
       },
     ]);
     const text = renderPlanComment(p);
