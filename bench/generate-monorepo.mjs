@@ -1,14 +1,16 @@
-// A synthetic monorepo of rendered sources, for the benchmarks: 10 shared kustomize bases, 200 overlays (20 per
-// base: 4 stages × 5 regions, each its own namespace, a configMapGenerator from an env file merged into the base's
-// Deployments and a replicas patch), 5 Helm charts (a ConfigMap from values, a Deployment reading it through
-// envFrom; one chart with a `checksum/config` annotation) and 50 releases of them (10 per chart, each with its
-// own values file), and `config-rollout.yaml` naming all 250 targets. Written as a git repository whose one
-// commit is the base; a scenario then writes its head into the working tree, as a PR's checkout holds it:
+// A synthetic monorepo of rendered sources, for the benchmarks: 10 shared kustomize bases (two Deployments and a
+// configMapGenerator from an env file), 200 overlays (20 per base: 4 stages × 5 regions, each its own namespace,
+// a configMapGenerator from an env file that the base's Deployments read, and a replicas patch), 5 Helm charts (a
+// ConfigMap from values, a Deployment reading it through envFrom; one chart with a `checksum/config` annotation)
+// and 50 releases of them (10 per chart, each with its own values file), and `config-rollout.yaml` naming all 250
+// targets. Written as a git repository whose one commit is the base; a scenario then writes its head into the
+// working tree, as a PR's checkout holds it:
 //   overlay  one overlay's env file changes (LOG_LEVEL=info → debug): the change reaches that overlay alone
 //   base     one shared base's env file changes: the change reaches the 20 overlays that include it
+//   docs     the README changes: the change reaches no target (what deciding that costs, without rendering)
 // Deterministic: the same options give the same bytes.
 //
-//   node bench/generate-monorepo.mjs --out /tmp/monorepo [--scenario overlay|base]
+//   node bench/generate-monorepo.mjs --out /tmp/monorepo [--scenario overlay|base|docs]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -315,6 +317,9 @@ export function generateMonorepo({
     })),
   };
   files.set('config-rollout.yaml', dump(config));
+  const readme =
+    '# Deployments\n\nOverlays per app and environment under overlays/, charts and their releases.\n';
+  files.set('README.md', readme);
 
   // The PRs: one overlay in the middle of the estate, and the base of another app (not the same one, so the
   // two scenarios' targets differ).
@@ -337,6 +342,11 @@ export function generateMonorepo({
         ],
       ]),
       reaches: overlaysOf.get(baseApp),
+    },
+    docs: {
+      what: 'the README, which no target reads',
+      files: new Map([['README.md', `${readme}\nAsk #platform before changing a shared base.\n`]]),
+      reaches: [],
     },
   };
   return {
@@ -388,7 +398,9 @@ function writeFile(dir, path, text) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { out: { type: 'string' }, scenario: { type: 'string' } } });
   if (!values.out) {
-    process.stderr.write('usage: node bench/generate-monorepo.mjs --out DIR [--scenario overlay|base]\n');
+    process.stderr.write(
+      'usage: node bench/generate-monorepo.mjs --out DIR [--scenario overlay|base|docs]\n',
+    );
     process.exit(2);
   }
   const monorepo = generateMonorepo();
@@ -396,7 +408,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const commit = writeMonorepo(values.out, monorepo);
   const scenario = values.scenario ? monorepo.scenarios[values.scenario] : undefined;
   if (values.scenario && !scenario) {
-    process.stderr.write(`unknown scenario '${values.scenario}' (overlay, base)\n`);
+    process.stderr.write(`unknown scenario '${values.scenario}' (overlay, base, docs)\n`);
     process.exit(2);
   }
   if (scenario) applyScenario(values.out, scenario);
