@@ -16,7 +16,7 @@ import {
   targetsConfigOf,
   type JobContext,
   type JobOutcome,
-} from './plan-job.js';
+} from './job-settings.js';
 
 export const applyCommentMarker = '<!-- config-rollout:apply -->';
 

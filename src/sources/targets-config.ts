@@ -45,7 +45,16 @@ export interface TargetsConfig {
 /** The config file to read: the one given, else config-rollout.yaml at `cwd` when there is one. */
 export function findTargetsConfig(cwd: string, given?: string): string | undefined {
   if (given !== undefined) return given;
-  return existsSync(resolve(cwd, defaultConfigFile)) ? defaultConfigFile : undefined;
+  return isFileIn(cwd, defaultConfigFile) ? defaultConfigFile : undefined;
+}
+
+/**
+ * Whether `dir` holds the file `name`. A function of its own: the bundler copies files a literal path names
+ * into the bundle, and a literal name resolved against the working folder would match any such file in this
+ * repository (the examples).
+ */
+function isFileIn(dir: string, name: string): boolean {
+  return existsSync(resolve(dir, name));
 }
 
 export function readTargetsConfig(file: string, cwd: string): TargetsConfig {
