@@ -10,7 +10,7 @@ import { InputError } from './input-error.js';
 import { readManifestFiles } from './manifest-files.js';
 import { isGlob, normalisePath } from './manifest-paths.js';
 import { renderSource } from './render-source.js';
-import { checkOutRevision } from './revision-tree.js';
+import { sharedRevisionTree } from './revision-tree.js';
 import {
   detectSourceKind,
   sourceAt,
@@ -63,18 +63,15 @@ export async function readManifestSource(
     );
   }
   if (rendered.length === 0) return files;
-  const tree = source.gitRef ? await checkOutRevision(source.gitRef, source.cwd) : undefined;
-  try {
-    const cwd = tree?.cwd ?? source.cwd;
-    for (const path of rendered) {
-      // A target the base does not have yet renders nothing there: the change adds all of it.
-      if (tree && detectSourceKind(path, cwd) === 'plain') continue;
-      const target = sourceAt(path, cwd, { ...source.render!.helm, namespace: source.defaultNamespace });
-      const out = await renderSource(target, { ...source.render!, cwd });
-      files.push(...out.files);
-    }
-  } finally {
-    tree?.dispose();
+  // The base revision's files, written once per run (every target of a config file renders from them).
+  const tree = source.gitRef ? await sharedRevisionTree(source.gitRef, source.cwd) : undefined;
+  const cwd = tree?.cwd ?? source.cwd;
+  for (const path of rendered) {
+    // A target the base does not have yet renders nothing there: the change adds all of it.
+    if (tree && detectSourceKind(path, cwd) === 'plain') continue;
+    const target = sourceAt(path, cwd, { ...source.render!.helm, namespace: source.defaultNamespace });
+    const out = await renderSource(target, { ...source.render!, cwd });
+    files.push(...out.files);
   }
   return files;
 }

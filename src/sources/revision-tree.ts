@@ -3,6 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { resolveCommit } from './git-revision.js';
 import { InputError } from './input-error.js';
 
 const run = promisify(execFile);
@@ -45,4 +46,30 @@ export async function checkOutRevision(ref: string, cwd: string): Promise<Revisi
       error instanceof Error ? error.message.split('\n').slice(-3).join(' ').trim() : String(error);
     throw new InputError(`Could not write the files of ${ref} to render the base: ${detail}`);
   }
+}
+
+/** Trees already written in this process, by revision and folder: the targets of one run share them. */
+const written = new Map<string, Promise<RevisionTree>>();
+/** Those whose writing has finished, removed synchronously when the process exits. */
+const toRemove: RevisionTree[] = [];
+
+/**
+ * `checkOutRevision`, once per revision and folder for the whole process: a run that renders twenty overlays
+ * of one repository writes its base once. The folders are removed when the process exits.
+ */
+export async function sharedRevisionTree(ref: string, cwd: string): Promise<RevisionTree> {
+  // By commit, not by name: a branch name may move while a process (a test run) lives on.
+  const key = `${await resolveCommit(ref, cwd)}\0${cwd}`;
+  let tree = written.get(key);
+  if (!tree) {
+    if (written.size === 0) process.once('exit', () => toRemove.forEach((t) => t.dispose()));
+    tree = checkOutRevision(ref, cwd).then((t) => {
+      toRemove.push(t);
+      return t;
+    });
+    // A failed checkout is not kept: the next caller gets the error anew.
+    tree.catch(() => written.delete(key));
+    written.set(key, tree);
+  }
+  return tree;
 }
