@@ -10,7 +10,7 @@
 //   docs     the README changes: the change reaches no target (what deciding that costs, without rendering)
 // Deterministic: the same options give the same bytes.
 //
-//   node bench/generate-monorepo.mjs --out /tmp/monorepo [--scenario overlay|base|docs]
+//   node bench/generate-monorepo.mjs --out DIR [--scenario overlay|base|docs]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
