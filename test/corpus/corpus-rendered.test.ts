@@ -4,56 +4,33 @@
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planChange } from '../../src/plan-change.js';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.js';
-import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
-import { commitAll, gitRepo, write, type RepoFixture } from '../sources/repo-fixture.js';
+import { renderedChanges } from '../sources/rendered-changes.js';
+import { commitAll, write, type RepoFixture } from '../sources/repo-fixture.js';
 
 const corpus = join(repoRoot, '..', 'shared', 'corpus');
-let bins: RendererBins;
-let repo: RepoFixture | undefined;
-
-beforeAll(() => {
-  bins = rendererBins();
-});
-
-afterEach(() => {
-  repo?.dispose();
-  repo = undefined;
-});
+const changes = renderedChanges();
 
 /** A repository holding a copy of a corpus folder at `at`, committed as the base. */
 function repoWith(folder: string, at: string): RepoFixture {
-  const fixture = gitRepo({ 'README.md': 'corpus copy\n' });
+  const fixture = changes.repo({ 'README.md': 'corpus copy\n' });
   cpSync(join(corpus, folder), join(fixture.dir, at), { recursive: true });
   commitAll(fixture.dir, 'corpus');
-  return fixture;
-}
-
-function plan(manifests: string, helm = {}) {
-  return planChange({
-    manifests: [manifests],
-    base: { gitRef: 'HEAD' },
-    namespace: 'kube-system',
-    volumeMounts: 'restart',
-    cwd: repo!.dir,
-    render: {
-      searchPath: '/usr/bin:/bin',
-      binaries: { kustomize: bins.kustomize, helm: bins.helm },
-      helm,
-    },
-  });
+  return { ...fixture, base: 'HEAD' };
 }
 
 describe('the descheduler, from the shared corpus', () => {
   it('kustomize: a policy change restarts the Deployment, reaches the CronJob on its next run', async () => {
-    repo = repoWith('descheduler/kubernetes', 'kubernetes');
+    const repo = repoWith('descheduler/kubernetes', 'kubernetes');
     const policy = 'kubernetes/base/configmap.yaml';
     const text = readFileSync(join(repo.dir, policy), 'utf8');
     write(repo.dir, { [policy]: text.replace('"cpu" : 20', '"cpu" : 30') });
 
-    const deployment = await plan('kubernetes/deployment');
+    const deployment = await changes.plan(repo, {
+      manifests: ['kubernetes/deployment'],
+      namespace: 'kube-system',
+    });
     const [config] = deployment.configMaps.filter((c) => c.change !== 'unchanged');
     expect(config).toMatchObject({ ref: 'kube-system/descheduler-policy-configmap', change: 'modified' });
     expect(config!.keys.changed).toEqual(['policy.yaml']);
@@ -64,18 +41,18 @@ describe('the descheduler, from the shared corpus', () => {
     ]);
     expect(deployment.consumers[0]!.source?.file).toBe('kubernetes/deployment/deployment.yaml');
 
-    const cronJob = await plan('kubernetes/cronjob');
+    const cronJob = await changes.plan(repo, { manifests: ['kubernetes/cronjob'], namespace: 'kube-system' });
     expect(cronJob.consumers.map((c) => [c.workload, c.action])).toEqual([
       ['CronJob/kube-system/descheduler-cronjob', 'next-run'],
     ]);
   });
 
   it('helm: a values change reaches the policy ConfigMap, and the chart’s checksum/config rolls the CronJob', async () => {
-    repo = repoWith('helm-charts/charts/descheduler', 'charts/descheduler');
+    const repo = repoWith('helm-charts/charts/descheduler', 'charts/descheduler');
     const values = 'charts/descheduler/values.yaml';
     const text = readFileSync(join(repo.dir, values), 'utf8');
     write(repo.dir, { [values]: text.replace(/cpu: 20/, 'cpu: 35') });
-    const result = await plan('charts/descheduler');
+    const result = await changes.plan(repo, { manifests: ['charts/descheduler'], namespace: 'kube-system' });
     const [config] = result.configMaps.filter((c) => c.change !== 'unchanged');
     expect(config).toMatchObject({ ref: 'kube-system/descheduler', change: 'modified' });
     expect(config!.keys.changed).toEqual(['policy.yaml']);

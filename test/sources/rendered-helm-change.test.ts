@@ -2,39 +2,16 @@
  * Changes to a Helm chart and its values files, planned end to end with the real helm: the head rendered from
  * the working tree, the base from the base commit's own chart and values files, with the same flags.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planChange } from '../../src/plan-change.js';
+import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/plan/plan.js';
 import type { SourceDefaults } from '../../src/sources/source.js';
-import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
-import { gitRepo, lines, type FileTree, type RepoFixture } from './repo-fixture.js';
+import { renderedChanges } from './rendered-changes.js';
+import { lines, type FileTree } from './repo-fixture.js';
 
-let bins: RendererBins;
-let repo: RepoFixture | undefined;
+const changes = renderedChanges();
 
-beforeAll(() => {
-  bins = rendererBins();
-});
-
-afterEach(() => {
-  repo?.dispose();
-  repo = undefined;
-});
-
-async function planOf(
-  base: FileTree,
-  head: FileTree,
-  helm: Omit<SourceDefaults, 'namespace'> = {},
-): Promise<Plan> {
-  repo = gitRepo(base, head);
-  return planChange({
-    manifests: ['charts/api'],
-    base: { gitRef: repo.base },
-    namespace: 'shop',
-    volumeMounts: 'restart',
-    cwd: repo.dir,
-    render: { searchPath: '/usr/bin:/bin', binaries: { helm: bins.helm }, helm },
-  });
+function planOf(base: FileTree, head: FileTree, helm: Omit<SourceDefaults, 'namespace'> = {}): Promise<Plan> {
+  return changes.plan(changes.repo(base, head), { manifests: ['charts/api'], namespace: 'shop', helm });
 }
 
 const configMapTemplate = lines(

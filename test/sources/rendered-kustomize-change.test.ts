@@ -2,41 +2,22 @@
  * Changes to kustomize targets, planned end to end with the real kustomize: the head rendered from the working
  * tree, the base from the base commit's own files, both the same way.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planChange, type PlanChangeSettings } from '../../src/plan-change.js';
+import { describe, expect, it } from 'vitest';
+import type { PlanChangeSettings } from '../../src/plan-change.js';
 import { reportedConfigMaps } from '../../src/plan/generated-names.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { rendererBins, type RendererBins } from '../renderers/renderer-bins.js';
-import { gitRepo, lines, type FileTree, type RepoFixture } from './repo-fixture.js';
+import { renderedChanges } from './rendered-changes.js';
+import { lines, type FileTree } from './repo-fixture.js';
 
-let bins: RendererBins;
-let repo: RepoFixture | undefined;
+const changes = renderedChanges();
 
-beforeAll(() => {
-  bins = rendererBins();
-});
-
-afterEach(() => {
-  repo?.dispose();
-  repo = undefined;
-});
-
-async function planOf(
+function planOf(
   base: FileTree,
   head: FileTree,
   manifests = ['deploy/overlays/prod'],
   more: Partial<PlanChangeSettings> = {},
 ): Promise<Plan> {
-  repo = gitRepo(base, head);
-  return planChange({
-    manifests,
-    base: { gitRef: repo.base },
-    namespace: 'default',
-    volumeMounts: 'restart',
-    cwd: repo.dir,
-    render: { searchPath: '/usr/bin:/bin', binaries: { kustomize: bins.kustomize, helm: bins.helm } },
-    ...more,
-  });
+  return changes.plan(changes.repo(base, head), { manifests, ...more });
 }
 
 function deployment(name: string, container: string): string {
