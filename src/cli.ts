@@ -17,7 +17,7 @@ import {
   readTargetsConfig,
   type Target,
 } from './sources/targets-config.js';
-import { describeReach, planTargets, reachedTargets, targetSettings } from './plan-targets.js';
+import { describeReach, helmSettings, planTargets, reachedTargets, targetSettings } from './plan-targets.js';
 import { renderTargetsComment, targetsToJson } from './report/targets-report.js';
 
 /** Exit codes: 0 no blockers, 1 blockers, 2 bad usage, unreadable input, or a cluster that can't be read. */
@@ -89,15 +89,7 @@ type PlanOptions = ChangeOptions & {
 
 /** How kustomization and chart folders among the manifests are rendered: with the renderers on PATH. */
 function renderOf(opts: ChangeOptions): RenderSettings {
-  return {
-    searchPath: process.env['PATH'] ?? '',
-    helm: {
-      valuesFiles: opts.values,
-      set: opts.set,
-      ...(opts.release !== undefined ? { release: opts.release } : {}),
-      ...(opts.enableHelm ? { enableHelm: true } : {}),
-    },
-  };
+  return { searchPath: process.env['PATH'] ?? '', helm: helmSettings(opts) };
 }
 
 /**

@@ -26,6 +26,21 @@ export type SharedSettings = Omit<PlanChangeSettings, 'manifests' | 'namespace' 
 /** A target's cluster: its own context, else the run's; undefined plans it offline. */
 export type ClusterFor = (target: Target) => Promise<{ cluster: KubeConfig | undefined; notice?: string }>;
 
+/** A chart's values, `--set` values, release and kustomize's helmCharts switch, as rendering takes them. */
+export function helmSettings(of: {
+  values: readonly string[];
+  set: readonly string[];
+  release?: string | undefined;
+  enableHelm?: boolean | undefined;
+}): NonNullable<RenderSettings['helm']> {
+  return {
+    valuesFiles: of.values,
+    set: of.set,
+    ...(of.release !== undefined ? { release: of.release } : {}),
+    ...(of.enableHelm ? { enableHelm: true } : {}),
+  };
+}
+
 /**
  * A target's source settings as a single-target plan takes them. `before` is the same target as the base
  * revision's config file defines it, when that differs: the base renders with its own values and flags.
@@ -35,15 +50,7 @@ export function targetSettings(
   shared: SharedSettings,
   before?: Target,
 ): Omit<PlanChangeSettings, 'cluster'> {
-  const renderOf = (t: Target): RenderSettings => ({
-    ...shared.render,
-    helm: {
-      valuesFiles: t.values,
-      set: t.set,
-      ...(t.release !== undefined ? { release: t.release } : {}),
-      ...(t.enableHelm ? { enableHelm: true } : {}),
-    },
-  });
+  const renderOf = (t: Target): RenderSettings => ({ ...shared.render, helm: helmSettings(t) });
   return {
     ...shared,
     manifests: target.manifests,
@@ -140,12 +147,7 @@ export function describeReach(reach: Reach): string {
 /** A target's manifests paths as sources: each kustomization or chart folder, and the plain rest. */
 function sourcesOf(target: Target, cwd: string): Source[] {
   return target.manifests.map((path) =>
-    sourceAt(path, cwd, {
-      namespace: target.namespace,
-      valuesFiles: target.values,
-      set: target.set,
-      ...(target.release !== undefined ? { release: target.release } : {}),
-    }),
+    sourceAt(path, cwd, { namespace: target.namespace, ...helmSettings(target) }),
   );
 }
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { GitHubClient } from '../github/pull-requests.js';
 import type { Settings } from '../inputs.js';
-import type { SharedSettings } from '../plan-targets.js';
+import { helmSettings, type SharedSettings } from '../plan-targets.js';
 import { InputError } from '../sources/input-error.js';
 import { defaultConfigFile, findTargetsConfig } from '../sources/targets-config.js';
 import type { RunEvent } from './event.js';
@@ -42,15 +42,7 @@ export function changeSettings(settings: Settings, base: string, workspace: stri
     ...shared,
     manifests: settings.manifests,
     namespace: settings.namespace,
-    render: {
-      ...shared.render,
-      helm: {
-        valuesFiles: settings.values,
-        set: settings.set,
-        ...(settings.release !== undefined ? { release: settings.release } : {}),
-        ...(settings.enableHelm ? { enableHelm: true } : {}),
-      },
-    },
+    render: { ...shared.render, helm: helmSettings(settings) },
   };
 }
 
