@@ -46,6 +46,10 @@ describe('diffConfigMap', () => {
     expect(diffConfigMap(immutable, base()).immutable).toBe(true);
     expect(diffConfigMap(immutable, null).immutable).toBe(true);
     expect(diffConfigMap(null, immutable).immutable).toBe(true);
+    expect([diffConfigMap(null, base()).immutable, diffConfigMap(base(), null).immutable]).toEqual([
+      false,
+      false,
+    ]);
   });
 
   it('takes a ConfigMap only the head has for added, and one only the base has for removed', () => {

@@ -115,6 +115,26 @@ describe('collectConfigMaps', () => {
     ]);
   });
 
+  it('takes exactly 1 MiB, keys and values counted together', () => {
+    const [object] = testdataObjects('configmap-base.yaml');
+    const exact = {
+      ...object!,
+      body: { ...object!.body, data: { kk: 'x'.repeat(1024 * 1024 - 2) }, binaryData: {} },
+    };
+    expect(collectConfigMaps([exact]).findings).toEqual([]);
+  });
+
+  it('reads data: and binaryData: left empty (null) as no keys, not as a field that is not a mapping', () => {
+    const [object] = testdataObjects('configmap-base.yaml');
+    const empty = { ...object!, body: { ...object!.body, data: null, binaryData: null } };
+    const { byRef, findings } = collectConfigMaps([empty]);
+    expect([byRef.get('shop/app-config')!.data, byRef.get('shop/app-config')!.binaryData, findings]).toEqual([
+      {},
+      {},
+      [],
+    ]);
+  });
+
   it('takes the last definition, warning when two differ', () => {
     const twice = [...testdataObjects('configmap-base.yaml'), ...testdataObjects('configmap-head.yaml')];
     const collected = collectConfigMaps(twice);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { pairGeneratedNames, reportedConfigMaps } from '../../src/plan/generated-names.js';
 import { planToJson } from '../../src/report/plan-json.js';
 import { renderPlanComment } from '../../src/report/comment.js';
-import { configMap, deployment, plan } from './helpers.js';
+import { planRollout } from '../../src/plan/plan.js';
+import { configMap, deployment, objects, plan } from './helpers.js';
 
 const before = 'app-config-7h2k9mbf8g';
 const after = 'app-config-c5m4tkkgh2';
@@ -77,6 +78,42 @@ describe('hash-suffixed generator names', () => {
       configMap(after, { a: '2' }).replace('metadata:\n', 'metadata:\n  namespace: other\n'),
     );
     expect(pairGeneratedNames(elsewhere.configMaps)).toEqual([]);
+  });
+
+  it('leaves a generator with two old names unpaired, and a name with more than ten hash letters plain', () => {
+    const twoOld = plan(
+      configMap(before, { a: '1' }) + configMap('app-config-bbbbbbbbbb', { a: '3' }),
+      configMap(after, { a: '2' }),
+    );
+    expect(twoOld.replacements).toEqual([]);
+    const eleven = plan(
+      configMap('app-config-bbbbbbbbbbb', { a: '1' }),
+      configMap('app-config-ddddddddddd', { a: '2' }),
+    );
+    expect(eleven.replacements).toEqual([]);
+  });
+
+  it('names the Secret a renamed secretGenerator output replaces', () => {
+    const secret = (name: string, token: string) =>
+      `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}}\nstringData: {TOKEN: ${token}}\n`;
+    const creds = (name: string) => `        envFrom: [{secretRef: {name: ${name}}}]`;
+    const p = planRollout({
+      base: objects(
+        secret('app-creds-7h2k9mbf8g', 'a') + deployment('api', creds('app-creds-7h2k9mbf8g')),
+        'base.yaml',
+      ),
+      head: objects(
+        secret('app-creds-c5m4tkkgh2', 'b') + deployment('api', creds('app-creds-c5m4tkkgh2')),
+        'head.yaml',
+      ),
+      options: { volumeMounts: 'restart', secrets: true },
+    });
+    expect(p.consumers.map((c) => [c.note, c.reasons.at(-1)])).toEqual([
+      [
+        'rolls by itself: app-creds-7h2k9mbf8g → app-creds-c5m4tkkgh2',
+        'It now reads app-creds-c5m4tkkgh2 in place of app-creds-7h2k9mbf8g (a hash-suffixed name, made anew with the content): its pod template changes, so applying it rolls new pods.',
+      ],
+    ]);
   });
 
   it('still blocks a reader left on the old name, which the merge removes', () => {

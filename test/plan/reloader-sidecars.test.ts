@@ -42,6 +42,57 @@ describe('reloading sidecars', () => {
     expect(volumes.get('config')).toBe(name === undefined ? undefined : `${name} sidecar \`reloader\``);
   });
 
+  it.each([
+    ['jimmidyson/configmap-reload', ['--volume-dir=/etc/app']],
+    ['jimmidyson/configmap-reload', ['--volume-dir', '/etc/app']],
+    [
+      'jimmidyson/configmap-reload',
+      ['--webhook-url=http://localhost:9090/-/reload', '--volume-dir', '/etc/app'],
+    ],
+    ['quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0', ['--watched-dir=/etc/app']],
+    [
+      'quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0',
+      ['--config-file=/etc/app/prometheus.yaml'],
+    ],
+    [
+      'quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0',
+      ['--config-file', '/etc/app/prometheus.yaml'],
+    ],
+    ['victoriametrics/operator:config-reloader-v0.50.0', ['--watched-dir=/etc/app']],
+    ['victoriametrics/operator:config-reloader-v0.50.0', ['--config-file=/etc/app/vmagent.yaml']],
+    ['jimmidyson/configmap-reload', ['--volume-dir=/etc/app/']],
+  ])('%s %j watches only the mount its flag names', (image, args) => {
+    const spec = pod({ image, args, volumeMounts: mounts(['config', '/etc/app/'], ['other', '/var/other']) });
+    expect([...reloadedVolumes(spec).keys()]).toEqual(['config']);
+  });
+
+  it('watches every folder its flags name, and every mount when a flag has no value', () => {
+    const both = pod({
+      image: 'jimmidyson/configmap-reload',
+      args: ['--volume-dir=/etc/app', '--volume-dir=/etc/rules'],
+      volumeMounts: mounts(['config', '/etc/app'], ['rules', '/etc/rules'], ['other', '/var/other']),
+    });
+    expect([...reloadedVolumes(both).keys()]).toEqual(['config', 'rules']);
+    const bare = pod({
+      image: 'jimmidyson/configmap-reload',
+      args: ['--volume-dir'],
+      volumeMounts: mounts(['config', '/etc/app'], ['other', '/var/other']),
+    });
+    expect([...reloadedVolumes(bare).keys()]).toEqual(['config', 'other']);
+  });
+
+  it('skips a mount without a name, also when it watches every mount', () => {
+    const spec = pod({
+      image: 'quay.io/kiwigrid/k8s-sidecar:1.28.0',
+      volumeMounts: [
+        { mountPath: '/tmp/dashboards' },
+        { name: 42, mountPath: '/x' },
+        ...mounts(['config', '/etc/app']),
+      ],
+    });
+    expect([...reloadedVolumes(spec).keys()]).toEqual(['config']);
+  });
+
   it('reloads only the volumes it watches when its flags name folders', () => {
     const spec = pod({
       image: 'jimmidyson/configmap-reload',
