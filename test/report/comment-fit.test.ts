@@ -104,7 +104,9 @@ describe('a comment that fits', () => {
 describe('what a comment over its limit keeps', () => {
   const p = examplePlan();
   const head = [commentMarker, renderHeadline(p, undefined)];
-  const tables = tableDetails.map((detail) => renderWorkloads(p.consumers, { detail })!);
+  const tables = tableDetails.map((detail) =>
+    renderWorkloads(p.consumers, { links: undefined, maxParallel: undefined, detail })!,
+  );
   const warnings = renderWarnings(p.findings, undefined, { count: 300, messageChars: 2_000 })!;
 
   it('says which parts it left out or made leaner, in the order they come', () => {
