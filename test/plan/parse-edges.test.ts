@@ -53,6 +53,18 @@ describe('limits on hostile YAML', () => {
     ]);
   });
 
+  it('counts depth after nested lists close, and reads the rest of the file after a refused document', () => {
+    const closedFirst = parse(
+      configMap('a', `${anchored}x: [[1]]\ny: ${'[ '.repeat(257)}${' ]'.repeat(257)}\n`),
+      true,
+    );
+    expect(closedFirst.errors.map((e) => e.message)).toEqual([
+      'lists or mappings nested 257 levels deep; at most 256 are read',
+    ]);
+    const r = parse(`${anchors(1001)}---\n${configMap('b')}`);
+    expect([placed(r), r.errors.map((e) => e.line)]).toEqual([[['b', 1007]], [1]]);
+  });
+
   it('counts depth, not flow collections: 300 flow lists side by side are read', () => {
     const siblings = Array.from({ length: 300 }, (_, i) => `y${i}: [a, {b: c}]\n`).join('');
     const r = parse(configMap('a', anchored + siblings), true);
@@ -224,6 +236,11 @@ describe('templates', () => {
     );
     expect([r.objects, r.errors, notes(r)]).toEqual([[], [], [note(2)]]);
     expect(r.notes[0]!.message).toContain('Skipped a template');
+  });
+
+  it('reads an object of a template file that holds together, with no note', () => {
+    const r = parse(`# rendered from {{ .Chart.Name }}\n${configMap('a')}`);
+    expect([placed(r), r.notes, r.errors]).toEqual([[['a', 2]], [], []]);
   });
 
   it('says a document of a template that is no object is a template', () => {
