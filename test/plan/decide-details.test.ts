@@ -186,6 +186,12 @@ describe('stale checksum annotations', () => {
     );
   });
 
+  it('calls checksum/config stale for a changed ConfigMap whose name does not say config', () => {
+    expect(staleChecksums('checksum/config: "1", checksum/dashboards: "1"', 'grafana')).toEqual([
+      'checksum/config',
+    ]);
+  });
+
   it('calls the only checksum annotation stale whatever it names, other annotations aside', () => {
     expect(staleChecksums('checksum/dashboards: "1", prometheus.io/scrape: "true"')).toEqual([
       'checksum/dashboards',

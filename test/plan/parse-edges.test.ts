@@ -291,6 +291,16 @@ describe('names Kubernetes refuses', () => {
     expect(named('ConfigMap', 'x', namespace)).toHaveLength(valid ? 0 : 1);
   });
 
+  it('reads an empty name as none (a note) and an empty namespace as the default', () => {
+    const noName = parse('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name:\n');
+    expect([noName.errors, noName.notes.map((n) => n.message)]).toEqual([
+      [],
+      ['Skipped a ConfigMap without metadata.name.'],
+    ]);
+    const noNamespace = parse('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace:\n');
+    expect([noNamespace.errors, noNamespace.objects.map((o) => o.namespace)]).toEqual([[], ['team']]);
+  });
+
   it('leaves the names of other kinds to the API server (an RBAC name may hold colons)', () => {
     const r = parse(
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: "system:controller:x"}\n',
