@@ -277,19 +277,20 @@ function parseChunkFast(
   );
   const at = { file: path, line: chunk.firstLine + Math.max(0, first) };
   const items = isPlainObject(value) && Array.isArray(value['items']) ? value['items'] : undefined;
-  let itemLines: number[] | undefined;
+  let itemStarts: number[] | undefined;
   if (items && isPlainObject(value) && isListKind(value)) {
     // The lines of a List's items are found at the top level only: a List inside a List takes the exact path.
     if (items.some((item) => isPlainObject(item) && isListKind(item))) return false;
-    itemLines = listItemLines(lines).map((i) => chunk.firstLine + i);
-    if (itemLines.length !== items.length) return false;
+    itemStarts = listItemLines(lines);
+    if (itemStarts.length !== items.length) return false;
   }
-  const locate: Locator = {
-    itemAt: (i) => (itemLines ? { file: path, line: itemLines[i]! } : at),
-    item: () => locate,
-    lineOfKey: () => (key) => chunk.firstLine + keyLineIn(lines, key, at.line - chunk.firstLine),
-  };
-  collect(value, locate, at, templated, options, out);
+  // A data key is looked up within its own object (lines `from` to `to`): the document, or one List item.
+  const within = (from: number, to: number): Locator => ({
+    itemAt: (i) => (itemStarts ? { file: path, line: chunk.firstLine + itemStarts[i]! } : at),
+    item: (i) => (itemStarts ? within(itemStarts[i]!, itemStarts[i + 1] ?? to) : within(from, to)),
+    lineOfKey: () => (key) => chunk.firstLine + keyLineIn(lines, key, from, to),
+  });
+  collect(value, within(at.line - chunk.firstLine, lines.length), at, templated, options, out);
   return true;
 }
 
@@ -311,17 +312,27 @@ function listItemLines(lines: readonly string[]): number[] {
 }
 
 /**
- * The line (0-based within the chunk) of a data key `key:` in the object starting at `objectLine`, or that line
- * when it can't be told. The search starts at the first data field, so a label of the same name is not taken.
+ * The line (0-based within the chunk) of a data key `key:` in the object on lines `objectLine` to `end`, or
+ * `objectLine` when it can't be told. The search starts at the first data field, so a label of the same name is
+ * not taken.
  */
-function keyLineIn(lines: readonly string[], key: string, objectLine: number): number {
-  const field = lines.findIndex((l, i) => i >= objectLine && /^(?:data|binaryData|stringData)\s*:/.test(l));
-  const from = field === -1 ? objectLine : field;
+function keyLineIn(lines: readonly string[], key: string, objectLine: number, end: number): number {
+  // The object's own fields stand at the indentation of its first line's content (past a List item's `- `).
+  const indent = /^\s*(?:-\s+)?/.exec(lines[objectLine] ?? '')![0].length;
+  let from = objectLine;
+  for (let i = objectLine; i < end; i++) {
+    const line = lines[i]!;
+    const own = i === objectLine || line.slice(0, indent).trim() === '';
+    if (own && /^(?:data|binaryData|stringData)\s*:/.test(line.slice(indent))) {
+      from = i;
+      break;
+    }
+  }
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^\\s*(?:-\\s+)?(?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
-  for (let i = from; i < lines.length; i++) if (pattern.test(lines[i]!)) return i;
+  for (let i = from; i < end; i++) if (pattern.test(lines[i]!)) return i;
   const inline = new RegExp(`[{,\\s](?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
-  for (let i = from; i < lines.length; i++) if (inline.test(lines[i]!)) return i;
+  for (let i = from; i < end; i++) if (inline.test(lines[i]!)) return i;
   return objectLine;
 }
 

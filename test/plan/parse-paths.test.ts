@@ -49,3 +49,42 @@ describe('the fast and the exact YAML path', () => {
     expect(read(path, false)).toEqual(read(path, true));
   });
 });
+
+describe('data key lines in a List', () => {
+  const list = [
+    'apiVersion: v1', // 1
+    'kind: List',
+    'items:',
+    '- apiVersion: v1', // 4
+    '  kind: ConfigMap',
+    '  metadata: {name: a}',
+    '  data:',
+    '    k: "1"', // 8
+    '- apiVersion: v1', // 9
+    '  kind: ConfigMap',
+    '  metadata:',
+    '    name: b',
+    '    labels:',
+    '      k: label', // 14: a label named like the key, before the data field
+    '  data:',
+    '    j: "3"',
+    '    k: "2"', // 17
+    '',
+  ].join('\n');
+
+  it.each([false, true])(
+    'are those of each item, not of the first item with the key (exact: %s)',
+    (exact) => {
+      const parsed = parseManifests([{ path: 'list.yaml', text: list }], {
+        defaultNamespace: 'default',
+        exact,
+      });
+      const lines = parsed.objects.map((o) => [o.name, o.source.line, o.lineOfKey('k'), o.lineOfKey('j')]);
+      // A key an item does not have is placed at the item.
+      expect(lines).toEqual([
+        ['a', 4, 8, 4],
+        ['b', 9, 17, 16],
+      ]);
+    },
+  );
+});
