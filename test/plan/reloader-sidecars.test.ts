@@ -81,6 +81,27 @@ describe('reloading sidecars', () => {
     expect([...reloadedVolumes(bare).keys()]).toEqual(['config', 'other']);
   });
 
+  it('takes a folder only from its own flags, not the value of another flag', () => {
+    // prometheus-operator's reloader: the rendered config goes to config_out, which it does not watch.
+    const spec = pod({
+      image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0',
+      args: [
+        '--config-envsubst-file',
+        '/etc/prometheus/config_out/prometheus.env.yaml',
+        '--config-file',
+        '/etc/prometheus/config/prometheus.yaml.gz',
+        '--watched-dir',
+        '/etc/prometheus/rules/',
+      ],
+      volumeMounts: mounts(
+        ['config', '/etc/prometheus/config'],
+        ['config-out', '/etc/prometheus/config_out'],
+        ['rules', '/etc/prometheus/rules'],
+      ),
+    });
+    expect([...reloadedVolumes(spec).keys()]).toEqual(['config', 'rules']);
+  });
+
   it('skips a mount without a name, also when it watches every mount', () => {
     const spec = pod({
       image: 'quay.io/kiwigrid/k8s-sidecar:1.28.0',
