@@ -539,7 +539,7 @@ function checksumAnnotations(workload: Workload, changes: readonly ConfigMapChan
   return all.filter((annotation) => changes.some((change) => checksumCovers(annotation, change)));
 }
 
-const genericWords = new Set(['checksum', 'yaml', 'yml', 'json', 'tpl', 'templates', 'template', 'cm']);
+const genericWords = new Set(['checksum', 'yaml', 'yml', 'json', 'tpl', 'templates', 'template']);
 const kindWords: Record<ConfigMapChange['kind'], readonly string[]> = {
   ConfigMap: ['config', 'configmap', 'configmaps', 'configs', 'cm'],
   Secret: ['secret', 'secrets'],

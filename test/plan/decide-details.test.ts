@@ -165,6 +165,8 @@ describe('stale checksum annotations', () => {
     ['checksum/configmap', true],
     ['checksum/configmaps', true],
     ['checksum/configs', true],
+    ['checksum/cm', true],
+    ['checksum/cm.yaml', true],
     ['checksum/Config', true],
     ['checksum/secret', false],
     ['checksum/secret-config', true],
@@ -180,6 +182,7 @@ describe('stale checksum annotations', () => {
     ['checksum/secret', true],
     ['checksum/secrets', true],
     ['checksum/config', false],
+    ['checksum/cm', false],
   ])('%s beside checksum/dashboards, Secret app-creds changed: stale %s', (annotation, stale) => {
     expect(staleChecksums(`${annotation}: "1", checksum/dashboards: "1"`, 'app-creds', 'Secret')).toEqual(
       stale ? [annotation] : [],
