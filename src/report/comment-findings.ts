@@ -52,12 +52,13 @@ export function renderNotes(
   return list && `<details><summary>${plural(list.count, 'note')}</summary>\n\n${list.lines}\n\n</details>`;
 }
 
-const nouns: Record<Finding['severity'], string> = { blocker: 'blocker', warning: 'warning', info: 'note' };
+// Blockers are all listed (renderBlockers): only warnings and notes are counted past a limit.
+const nouns: Record<'warning' | 'info', string> = { warning: 'warning', info: 'note' };
 
 /** The findings of one severity as list items, the ones past `count` counted. */
 function findingList(
   findings: readonly Finding[],
-  severity: Finding['severity'],
+  severity: 'warning' | 'info',
   links: RepositoryLinks | undefined,
   limit: ListLimit,
 ): { count: number; lines: string } | undefined {

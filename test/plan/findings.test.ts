@@ -40,4 +40,11 @@ describe('sortFindings', () => {
       line: null,
     });
   });
+
+  it('puts a finding without a file before those with one, whichever comes first', () => {
+    const none = finding('warning', 'drift', 'no file');
+    const a = finding('warning', 'drift', 'a', { file: 'a.yaml', line: 1 });
+    expect(sortFindings([none, a]).map((x) => x.message)).toEqual(['no file', 'a']);
+    expect(sortFindings([a, none]).map((x) => x.message)).toEqual(['no file', 'a']);
+  });
 });

@@ -67,6 +67,14 @@ describe('the headline', () => {
     ).not.toContain('other object');
   });
 
+  it('leaves other objects to the pipeline under apply-scope config: merging does not write them', () => {
+    const p = planOf([decision('Deployment/default/a', 'restart')], { objects: otherObjects });
+    expect(verdictLine(p)).toContain('· writes 1 other object ·');
+    const config = verdictLine({ ...p, applyScope: 'config' });
+    expect(config).toContain('· 1 other object left to your pipeline ·');
+    expect(config).not.toContain('writes');
+  });
+
   it('says the other objects merging would write under a blocker', () => {
     const p = planOf([decision('Deployment/default/a', 'restart')], {
       findings: [finding('blocker')],
@@ -134,6 +142,13 @@ describe('the ConfigMap section', () => {
       '- <code>default/c00</code> — <code>LEVEL</code> <code>info</code> → <code>warn</code> · read by no workload in these manifests — a controller may watch it through the API',
       '- <code>default/c01</code> — <code>LEVEL</code> <code>info</code> → <code>warn</code> (immutable) · read by no workload in these manifests — a controller may watch it through the API',
     ]);
+  });
+
+  it('says a removed ConfigMap is removed, not which keys it lost', () => {
+    const p = plan(configMap('gone', { A: '1', B: '2' }), '');
+    const text = renderConfigMaps(p.configMaps, [], 'summaries')!;
+    expect(text).toContain('- <code>default/gone</code> — ConfigMap removed · ');
+    expect(text).not.toContain('<code>A</code>');
   });
 
   it('by keys: one line per kind of edit, added and removed ConfigMaps included', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RestartAction, RestartDecision } from '../../src/plan/decide.js';
 import type { Finding } from '../../src/plan/findings.js';
 import { planRollout } from '../../src/plan/plan.js';
-import { renderBlockers, renderWarnings } from '../../src/report/comment-findings.js';
+import { renderBlockers, renderNotes, renderWarnings } from '../../src/report/comment-findings.js';
 import { repositoryPath } from '../../src/report/comment-links.js';
 import { renderWorkloads } from '../../src/report/comment-workloads.js';
 import { planToJson } from '../../src/report/plan-json.js';
@@ -98,6 +98,14 @@ describe('findings in the comment', () => {
       },
     )!;
     expect(text).toBe('#### 3 warnings\n\n- ⚠️ **drift** — a\n- …and 2 more warnings.');
+  });
+
+  it('counts the notes past the ones listed', () => {
+    const text = renderNotes([finding('info', 'a'), finding('info', 'b'), finding('info', 'c')], undefined, {
+      count: 2,
+      messageChars: 100,
+    })!;
+    expect(text).toContain('\n- …and 1 more note.\n');
   });
 });
 
