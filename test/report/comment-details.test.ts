@@ -144,11 +144,13 @@ describe('the ConfigMap section', () => {
     ]);
   });
 
-  it('says a removed ConfigMap is removed, not which keys it lost', () => {
-    const p = plan(configMap('gone', { A: '1', B: '2' }), '');
-    const text = renderConfigMaps(p.configMaps, [], 'summaries')!;
-    expect(text).toContain('- <code>default/gone</code> — ConfigMap removed · ');
-    expect(text).not.toContain('<code>A</code>');
+  it('says a removed ConfigMap is removed, immutable or not, not which keys it lost', () => {
+    const [gone] = plan(configMap('gone', { A: '1', B: '2' }), '').configMaps;
+    for (const change of [gone!, { ...gone!, immutable: true }]) {
+      const text = renderConfigMaps([change], [], 'summaries')!;
+      expect(text).toContain('- <code>default/gone</code> — ConfigMap removed · ');
+      expect(text).not.toContain('<code>A</code>');
+    }
   });
 
   it('by keys: one line per kind of edit, added and removed ConfigMaps included', () => {
