@@ -221,3 +221,13 @@ describe('stale checksum annotations', () => {
     );
   });
 });
+
+describe('a reader of an added ConfigMap that has no keys', () => {
+  it('reads none of the changed keys, and says so', () => {
+    const reader = deployment('api', envFrom('empty'));
+    const p = plan(reader, configMap('empty', {}) + reader);
+    expect(p.consumers.map((c) => [c.action, c.reasons])).toEqual([
+      ['none', ['Reads only keys that did not change (none of the changed keys).']],
+    ]);
+  });
+});
