@@ -4,8 +4,9 @@
 // against the current tests (minutes), and reuse the rest.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import config from '../stryker.config.mjs';
 
-const file = 'reports/mutation/stryker-incremental.json';
+const file = config.incrementalFile;
 if (!existsSync(file)) {
   console.error(`No ${file}: run \`npm run mutate\` first (a full run), then this after adding tests.`);
   process.exit(1);

@@ -288,7 +288,10 @@ function parseChunkFast(
   const within = (from: number, to: number): Locator => ({
     itemAt: (i) => (itemStarts ? { file: path, line: chunk.firstLine + itemStarts[i]! } : at),
     item: (i) => (itemStarts ? within(itemStarts[i]!, itemStarts[i + 1] ?? to) : within(from, to)),
-    lineOfKey: () => (key) => chunk.firstLine + keyLineIn(lines, key, from, to),
+    lineOfKey: () => {
+      const fields = dataFieldsLine(lines, from, to);
+      return (key) => chunk.firstLine + keyLineIn(lines, key, fields, from, to);
+    },
   });
   collect(value, within(at.line - chunk.firstLine, lines.length), at, templated, options, out);
   return true;
@@ -312,22 +315,31 @@ function listItemLines(lines: readonly string[]): number[] {
 }
 
 /**
- * The line (0-based within the chunk) of a data key `key:` in the object on lines `objectLine` to `end`, or
- * `objectLine` when it can't be told. The search starts at the first data field, so a label of the same name is
- * not taken.
+ * The line (0-based within the chunk) where the object on lines `objectLine` to `end` starts its data fields, or
+ * `objectLine` when it has none: a key is searched from there, so a label of the same name is not taken.
  */
-function keyLineIn(lines: readonly string[], key: string, objectLine: number, end: number): number {
+function dataFieldsLine(lines: readonly string[], objectLine: number, end: number): number {
   // The object's own fields stand at the indentation of its first line's content (past a List item's `- `).
   const indent = /^\s*(?:-\s+)?/.exec(lines[objectLine] ?? '')![0].length;
-  let from = objectLine;
   for (let i = objectLine; i < end; i++) {
     const line = lines[i]!;
     const own = i === objectLine || line.slice(0, indent).trim() === '';
-    if (own && /^(?:data|binaryData|stringData)\s*:/.test(line.slice(indent))) {
-      from = i;
-      break;
-    }
+    if (own && /^(?:data|binaryData|stringData)\s*:/.test(line.slice(indent))) return i;
   }
+  return objectLine;
+}
+
+/**
+ * The line (0-based within the chunk) of a data key `key:`, searched from `from` (its object's data fields) to
+ * `end`, or `objectLine` when it can't be told.
+ */
+function keyLineIn(
+  lines: readonly string[],
+  key: string,
+  from: number,
+  objectLine: number,
+  end: number,
+): number {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^\\s*(?:-\\s+)?(?:"${escaped}"|'${escaped}'|${escaped})\\s*:`);
   for (let i = from; i < end; i++) if (pattern.test(lines[i]!)) return i;

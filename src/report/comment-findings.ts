@@ -52,13 +52,14 @@ export function renderNotes(
   return list && `<details><summary>${plural(list.count, 'note')}</summary>\n\n${list.lines}\n\n</details>`;
 }
 
-// Blockers are all listed (renderBlockers): only warnings and notes are counted past a limit.
-const nouns: Record<'warning' | 'info', string> = { warning: 'warning', info: 'note' };
+/** Blockers are all listed (renderBlockers): only warnings and notes are counted past a limit. */
+type CountedSeverity = Exclude<Finding['severity'], 'blocker'>;
+const nouns: Record<CountedSeverity, string> = { warning: 'warning', info: 'note' };
 
 /** The findings of one severity as list items, the ones past `count` counted. */
 function findingList(
   findings: readonly Finding[],
-  severity: 'warning' | 'info',
+  severity: CountedSeverity,
   links: RepositoryLinks | undefined,
   limit: ListLimit,
 ): { count: number; lines: string } | undefined {

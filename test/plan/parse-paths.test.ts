@@ -91,7 +91,7 @@ describe('data key lines in a List', () => {
 
 describe('documents the two paths must read alike', () => {
   const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: "1"}\n';
-  const read = (text: string, exact: boolean) => {
+  const readText = (text: string, exact: boolean) => {
     const p = parseManifests([{ path: 'f.yaml', text }], { defaultNamespace: 'default', exact });
     return { objects: p.objects.map((o) => [o.name, o.source.line]), notes: p.notes, errors: p.errors };
   };
@@ -107,7 +107,7 @@ describe('documents the two paths must read alike', () => {
     ['a blank line after a document end marker', `${cm}...\n\n---\n${cm.replace('name: a', 'name: b')}`, 1],
   ])('%s is no document: no note, the object at its line', (_, text, line) => {
     for (const exact of [false, true]) {
-      const parsed = read(text, exact);
+      const parsed = readText(text, exact);
       expect(parsed.notes).toEqual([]);
       expect(parsed.errors).toEqual([]);
       expect(parsed.objects[0]).toEqual(['a', line]);
@@ -116,7 +116,7 @@ describe('documents the two paths must read alike', () => {
 
   it('skips a document whose kind is not a string, items or not', () => {
     for (const exact of [false, true]) {
-      const parsed = read('apiVersion: v1\nkind: 12\nitems: []\n', exact);
+      const parsed = readText('apiVersion: v1\nkind: 12\nitems: []\n', exact);
       expect(parsed.objects).toEqual([]);
       expect(parsed.notes.map((n) => n.message)).toEqual([
         'Skipped a document without apiVersion and kind, so not a Kubernetes object.',
